@@ -1,0 +1,87 @@
+# cellvm build. `make` builds everything into build/, `make test` builds a
+# sanitized copy into build/test/ and runs every test, `make run` boots the
+# default microVM, `make bench` runs the benchmarks.
+
+CC       ?= gcc
+BUILD    ?= build
+TBUILD   := $(BUILD)/test
+VERSION  := 0.1.0
+
+WARN     := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wvla
+CFLAGS_COMMON := -std=gnu11 $(WARN) -D_GNU_SOURCE -DCELLVM_VERSION='"$(VERSION)"' -I. -Ivmm-core -MMD -MP
+CFLAGS   ?= -O2 -g
+SAN      := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+LDLIBS   := -lpthread
+
+CORE_LIB_SRCS := $(filter-out vmm-core/main.c,$(wildcard vmm-core/*.c vmm-core/*/*.c))
+CORE_MAIN     := vmm-core/main.c
+UNIT_SRCS     := $(wildcard tests/unit/*.c)
+INTEG_SRCS    := $(wildcard tests/integration/*.c)
+BENCH_SRCS    := $(wildcard bench/*.c)
+
+obj = $(patsubst %.c,$(1)/obj/%.o,$(2))
+
+CORE_OBJS   := $(call obj,$(BUILD),$(CORE_LIB_SRCS))
+T_CORE_OBJS := $(call obj,$(TBUILD),$(CORE_LIB_SRCS))
+
+.PHONY: all deps test unit integration run bench clean guest linux
+
+all: deps $(BUILD)/cellvm guest $(if $(BENCH_SRCS),$(BUILD)/bench/launch)
+
+# Installs missing Debian packages once per checkout (no-op when present).
+DEPS_STAMP := $(BUILD)/.deps-ok
+deps: $(DEPS_STAMP)
+$(DEPS_STAMP): scripts/install-deps.sh
+	@mkdir -p $(BUILD)
+	scripts/install-deps.sh
+	@touch $@
+
+$(BUILD)/obj/%.o: %.c | $(DEPS_STAMP)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_COMMON) $(CFLAGS) -c $< -o $@
+
+$(TBUILD)/obj/%.o: %.c | $(DEPS_STAMP)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_COMMON) -O1 -g $(SAN) -DCELLVM_TEST_BUILD -c $< -o $@
+
+$(BUILD)/cellvm: $(CORE_OBJS) $(call obj,$(BUILD),$(CORE_MAIN))
+	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
+
+$(TBUILD)/cellvm: $(T_CORE_OBJS) $(call obj,$(TBUILD),$(CORE_MAIN))
+	$(CC) $(SAN) -o $@ $^ $(LDLIBS)
+
+$(TBUILD)/unit-tests: $(T_CORE_OBJS) $(call obj,$(TBUILD),$(UNIT_SRCS))
+	$(CC) $(SAN) -o $@ $^ -lcriterion $(LDLIBS)
+
+$(TBUILD)/integration-tests: $(call obj,$(TBUILD),$(INTEG_SRCS))
+	$(CC) $(SAN) -o $@ $^ -lcriterion $(LDLIBS)
+
+$(BUILD)/bench/launch: $(call obj,$(BUILD),$(BENCH_SRCS))
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS) -lm
+
+include tests/guest/guest.mk
+
+test: deps $(TBUILD)/cellvm $(TBUILD)/unit-tests $(TBUILD)/integration-tests guest
+	CELLVM=$(TBUILD)/cellvm PROBE=$(GUEST_IMAGE) BUILD=$(BUILD) tests/run.sh $(TBUILD)
+
+unit: deps $(TBUILD)/unit-tests
+	$(TBUILD)/unit-tests
+
+run: all
+	$(BUILD)/cellvm run --kernel $(GUEST_IMAGE) --cpus 2 --mem 128 --cmdline "probe=demo" --boot-timer
+
+# Debian's kernel package and a busybox initramfs, cached under build/linux.
+linux: deps
+	scripts/fetch-linux.sh $(BUILD)/linux
+
+bench: all linux-optional
+	$(BUILD)/bench/launch --cellvm $(BUILD)/cellvm --probe $(GUEST_IMAGE)
+
+.PHONY: linux-optional
+linux-optional:
+
+clean:
+	rm -rf $(BUILD)
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

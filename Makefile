@@ -8,12 +8,18 @@ TBUILD   := $(BUILD)/test
 VERSION  := 0.1.0
 
 WARN     := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wvla
-CFLAGS_COMMON := -std=gnu11 $(WARN) -D_GNU_SOURCE -DCELLVM_VERSION='"$(VERSION)"' -I. -Ivmm-core -MMD -MP
+CFLAGS_COMMON := -std=gnu11 $(WARN) -D_GNU_SOURCE -DCELLVM_VERSION='"$(VERSION)"' -I. -Ivmm-core -Iipc -MMD -MP
 CFLAGS   ?= -O2 -g
 SAN      := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 LDLIBS   := -lpthread
 
 CORE_LIB_SRCS := $(filter-out vmm-core/main.c,$(wildcard vmm-core/*.c vmm-core/*/*.c))
+IPC_SRCS      := $(wildcard ipc/*.c)
+# Each device-procs/NAME/ with a main.c is the program cellvm-NAME; its
+# other files are also linked into the unit tests.
+DEV_NAMES     := $(notdir $(patsubst %/main.c,%,$(wildcard device-procs/*/main.c)))
+DEV_LIB_SRCS  := $(filter-out %/main.c,$(wildcard device-procs/*/*.c))
+DEV_LIBS      := -luring
 CORE_MAIN     := vmm-core/main.c
 UNIT_SRCS     := $(wildcard tests/unit/*.c)
 INTEG_SRCS    := $(wildcard tests/integration/*.c)
@@ -21,12 +27,14 @@ BENCH_SRCS    := $(wildcard bench/*.c)
 
 obj = $(patsubst %.c,$(1)/obj/%.o,$(2))
 
-CORE_OBJS   := $(call obj,$(BUILD),$(CORE_LIB_SRCS))
-T_CORE_OBJS := $(call obj,$(TBUILD),$(CORE_LIB_SRCS))
+CORE_OBJS   := $(call obj,$(BUILD),$(CORE_LIB_SRCS) $(IPC_SRCS))
+T_CORE_OBJS := $(call obj,$(TBUILD),$(CORE_LIB_SRCS) $(IPC_SRCS))
+DEV_BINS    := $(addprefix $(BUILD)/cellvm-,$(DEV_NAMES))
+T_DEV_BINS  := $(addprefix $(TBUILD)/cellvm-,$(DEV_NAMES))
 
 .PHONY: all deps test unit integration run bench clean guest linux
 
-all: deps $(BUILD)/cellvm guest $(if $(BENCH_SRCS),$(BUILD)/bench/launch)
+all: deps $(BUILD)/cellvm $(DEV_BINS) guest $(if $(BENCH_SRCS),$(BUILD)/bench/launch)
 
 # Installs missing Debian packages once per checkout (no-op when present).
 DEPS_STAMP := $(BUILD)/.deps-ok
@@ -50,8 +58,16 @@ $(BUILD)/cellvm: $(CORE_OBJS) $(call obj,$(BUILD),$(CORE_MAIN))
 $(TBUILD)/cellvm: $(T_CORE_OBJS) $(call obj,$(TBUILD),$(CORE_MAIN))
 	$(CC) $(SAN) -o $@ $^ $(LDLIBS)
 
-$(TBUILD)/unit-tests: $(T_CORE_OBJS) $(call obj,$(TBUILD),$(UNIT_SRCS))
-	$(CC) $(SAN) -o $@ $^ -lcriterion $(LDLIBS)
+# cellvm-NAME: its own directory plus the shared ipc/ code.
+.SECONDEXPANSION:
+$(BUILD)/cellvm-%: $$(call obj,$(BUILD),$$(wildcard device-procs/$$*/*.c) $(IPC_SRCS))
+	$(CC) $(CFLAGS) -o $@ $^ $(DEV_LIBS) $(LDLIBS)
+
+$(TBUILD)/cellvm-%: $$(call obj,$(TBUILD),$$(wildcard device-procs/$$*/*.c) $(IPC_SRCS))
+	$(CC) $(SAN) -o $@ $^ $(DEV_LIBS) $(LDLIBS)
+
+$(TBUILD)/unit-tests: $(T_CORE_OBJS) $(call obj,$(TBUILD),$(DEV_LIB_SRCS) $(UNIT_SRCS))
+	$(CC) $(SAN) -o $@ $^ -lcriterion $(DEV_LIBS) $(LDLIBS)
 
 $(TBUILD)/integration-tests: $(call obj,$(TBUILD),$(INTEG_SRCS))
 	$(CC) $(SAN) -o $@ $^ -lcriterion $(LDLIBS)
@@ -60,10 +76,10 @@ $(BUILD)/bench/launch: $(call obj,$(BUILD),$(BENCH_SRCS))
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS) -lm
 
-include tests/guest/guest.mk
+-include tests/guest/guest.mk
 
-test: deps $(TBUILD)/cellvm $(TBUILD)/unit-tests $(TBUILD)/integration-tests guest
-	CELLVM=$(TBUILD)/cellvm PROBE=$(GUEST_IMAGE) BUILD=$(BUILD) tests/run.sh $(TBUILD)
+test: deps $(TBUILD)/cellvm $(T_DEV_BINS) $(TBUILD)/unit-tests $(TBUILD)/integration-tests guest
+	CELLVM=$(TBUILD)/cellvm CELLVM_BIN_DIR=$(TBUILD) PROBE=$(GUEST_IMAGE) BUILD=$(BUILD) tests/run.sh $(TBUILD)
 
 unit: deps $(TBUILD)/unit-tests
 	$(TBUILD)/unit-tests

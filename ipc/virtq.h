@@ -1,0 +1,68 @@
+/* Split virtqueue, device side (virtio 1.2, section 2.7). The rings live in
+ * guest memory, which the guest can change at any moment: every index and
+ * descriptor is read once, checked, and translated through guest_map.
+ * A malformed ring puts the queue in the broken state (the device then
+ * reports NEEDS_RESET) instead of crashing or touching memory it must not. */
+#ifndef CELLVM_VIRTQ_H
+#define CELLVM_VIRTQ_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/uio.h>
+
+#include "guest_map.h"
+
+#define VIRTQ_MAX_SIZE      32768
+#define VIRTQ_MAX_CHAIN_IOV 1024   /* segments in one request, direct + indirect */
+
+struct virtq {
+	const struct guest_map *map;
+	uint16_t num;               /* queue size, a power of 2 */
+	bool event_idx;             /* VIRTIO_F_RING_EVENT_IDX negotiated */
+	bool broken;                /* malformed ring seen: stop serving */
+	uint16_t last_avail;        /* next avail index to take */
+	uint16_t used_idx;          /* next used index to fill */
+	uint16_t signalled_used;    /* used_idx when the guest was last notified */
+	bool signalled_used_valid;
+	struct virtq_desc *desc;    /* host pointers into guest RAM */
+	struct virtq_avail *avail;
+	struct virtq_used *used;
+};
+
+/* One descriptor chain, gathered into host iovecs: readable (driver →
+ * device) segments first, then writable ones, as the spec requires. */
+struct virtq_chain {
+	uint16_t head;              /* id to return in the used ring */
+	unsigned int n_out;         /* device-readable segments: iov[0..n_out) */
+	unsigned int n_in;          /* device-writable segments: iov[n_out..n_out+n_in) */
+	uint64_t out_len, in_len;   /* bytes in each direction */
+	struct iovec iov[VIRTQ_MAX_CHAIN_IOV];
+};
+
+/* Addresses are guest-physical (desc/avail/used); -EFAULT if a ring does
+ * not fit in guest memory, -EINVAL for a bad size or misalignment. */
+int virtq_init(struct virtq *vq, const struct guest_map *map, uint16_t num,
+	       uint64_t desc_gpa, uint64_t avail_gpa, uint64_t used_gpa, bool event_idx);
+
+/* Same, with ring addresses given as frontend virtual addresses
+ * (vhost-user SET_VRING_ADDR without VHOST_VRING_F_LOG semantics). */
+int virtq_init_uva(struct virtq *vq, const struct guest_map *map, uint16_t num,
+		   uint64_t desc_uva, uint64_t avail_uva, uint64_t used_uva, bool event_idx);
+
+/* 1 and a chain when one was available, 0 when the ring is empty,
+ * -EIO (and vq->broken) on a malformed chain: loop, too long, out of
+ * range, bad indirect table, writable before readable... */
+int virtq_pop(struct virtq *vq, struct virtq_chain *chain);
+
+/* Returns a used element (head, bytes written into the in segments). */
+void virtq_push(struct virtq *vq, uint16_t head, uint32_t written);
+
+/* True when the driver wants an interrupt for what was pushed since the
+ * last call (honours EVENT_IDX used_event or VIRTQ_AVAIL_F_NO_INTERRUPT). */
+bool virtq_should_notify(struct virtq *vq);
+
+/* With EVENT_IDX: publish avail_event so the driver kicks for new work;
+ * returns true if more work arrived meanwhile (caller polls again). */
+bool virtq_enable_notify(struct virtq *vq);
+
+#endif

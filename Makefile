@@ -60,6 +60,7 @@ $(TBUILD)/cellvm: $(T_CORE_OBJS) $(call obj,$(TBUILD),$(CORE_MAIN))
 
 # cellvm-NAME: its own directory plus the shared ipc/ code.
 .SECONDEXPANSION:
+.SECONDARY:
 $(BUILD)/cellvm-%: $$(call obj,$(BUILD),$$(wildcard device-procs/$$*/*.c) $(IPC_SRCS))
 	$(CC) $(CFLAGS) -o $@ $^ $(DEV_LIBS) $(LDLIBS)
 
@@ -78,11 +79,11 @@ $(BUILD)/bench/launch: $(call obj,$(BUILD),$(BENCH_SRCS))
 
 -include tests/guest/guest.mk
 
-test: deps $(TBUILD)/cellvm $(T_DEV_BINS) $(TBUILD)/unit-tests $(TBUILD)/integration-tests guest
+test: deps linux $(TBUILD)/cellvm $(T_DEV_BINS) $(TBUILD)/unit-tests $(TBUILD)/integration-tests guest
 	CELLVM=$(TBUILD)/cellvm CELLVM_BIN_DIR=$(TBUILD) PROBE=$(GUEST_IMAGE) BUILD=$(BUILD) tests/run.sh $(TBUILD)
 
 unit: deps $(TBUILD)/unit-tests
-	$(TBUILD)/unit-tests
+	LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp $(TBUILD)/unit-tests
 
 run: all
 	$(BUILD)/cellvm run --kernel $(GUEST_IMAGE) --cpus 2 --mem 128 --cmdline "probe=demo" --boot-timer

@@ -15,6 +15,45 @@
 #define VIRTQ_MAX_SIZE      32768
 #define VIRTQ_MAX_CHAIN_IOV 1024   /* segments in one request, direct + indirect */
 
+/* Ring layout (virtio 1.2, 2.7). Little-endian on x86, which is all cellvm
+ * runs on. Descriptors may sit unaligned in an indirect table: they are
+ * always copied out with memcpy, never dereferenced in place. */
+#define VIRTQ_DESC_F_NEXT      1
+#define VIRTQ_DESC_F_WRITE     2
+#define VIRTQ_DESC_F_INDIRECT  4
+#define VIRTQ_AVAIL_F_NO_INTERRUPT 1
+#define VIRTQ_USED_F_NO_NOTIFY     1
+
+struct virtq_desc {
+	uint64_t addr;
+	uint32_t len;
+	uint16_t flags;
+	uint16_t next;
+};
+
+struct virtq_avail {
+	uint16_t flags;
+	uint16_t idx;
+	uint16_t ring[];            /* num entries, then used_event */
+};
+
+struct virtq_used_elem {
+	uint32_t id;
+	uint32_t len;
+};
+
+struct virtq_used {
+	uint16_t flags;
+	uint16_t idx;
+	struct virtq_used_elem ring[]; /* num entries, then avail_event */
+};
+
+/* Bytes each part occupies for a queue of num entries (with the
+ * EVENT_IDX trailers, which a device always assumes may be there). */
+#define VIRTQ_DESC_BYTES(num)  (16ull * (num))
+#define VIRTQ_AVAIL_BYTES(num) (6ull + 2ull * (num))
+#define VIRTQ_USED_BYTES(num)  (6ull + 8ull * (num))
+
 struct virtq {
 	const struct guest_map *map;
 	uint16_t num;               /* queue size, a power of 2 */
@@ -58,7 +97,9 @@ int virtq_pop(struct virtq *vq, struct virtq_chain *chain);
 void virtq_push(struct virtq *vq, uint16_t head, uint32_t written);
 
 /* True when the driver wants an interrupt for what was pushed since the
- * last call (honours EVENT_IDX used_event or VIRTQ_AVAIL_F_NO_INTERRUPT). */
+ * last call (honours EVENT_IDX used_event or VIRTQ_AVAIL_F_NO_INTERRUPT);
+ * false when nothing was pushed. Whoever sets used_idx by hand (resuming
+ * a ring) sets signalled_used to the same value. */
 bool virtq_should_notify(struct virtq *vq);
 
 /* With EVENT_IDX: publish avail_event so the driver kicks for new work;

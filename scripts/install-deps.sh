@@ -4,7 +4,7 @@
 set -eu
 PKGS="gcc make pkg-config libc6-dev libseccomp-dev libcap-dev liburing-dev libprotobuf-c-dev
 protobuf-c-compiler libcriterion-dev qemu-system-x86 qemu-utils busybox-static cpio xz-utils
-binutils"
+binutils acpica-tools"
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"

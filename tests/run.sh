@@ -8,6 +8,9 @@ passed=0
 failed=0
 status=0
 log=$(mktemp)
+# Criterion itself leaks a few bytes at exit; nothing of ours is suppressed.
+LSAN_OPTIONS="suppressions=$(cd "$(dirname "$0")" && pwd)/lsan.supp${LSAN_OPTIONS:+:$LSAN_OPTIONS}"
+export LSAN_OPTIONS
 trap 'rm -f "$log"' EXIT
 for bin in "$dir/unit-tests" "$dir/integration-tests"; do
 	[ -x "$bin" ] || { echo "run.sh: missing $bin"; failed=$((failed + 1)); status=1; continue; }

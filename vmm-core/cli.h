@@ -11,6 +11,24 @@ enum serial_mode { SERIAL_STDIO, SERIAL_FILE, SERIAL_NONE };
 
 enum cli_action { CLI_RUN, CLI_HELP, CLI_VERSION };
 
+enum dev_kind {
+	DEV_DISK,       /* --disk: cellvm-blk started by the core */
+	DEV_RNG,        /* --rng: cellvm-rng started by the core */
+	DEV_VHOST_USER, /* --vhost-user: a backend someone else started */
+};
+
+#define CLI_MAX_DEVICES 16
+#define CLI_PATH_MAX    4096
+#define CLI_DISK_ID_MAX 20   /* virtio-blk GET_ID returns at most 20 bytes */
+
+struct dev_spec {
+	enum dev_kind kind;
+	uint32_t virtio_id;          /* for DEV_VHOST_USER: from its TYPE */
+	char path[CLI_PATH_MAX];     /* image file, or the backend's socket */
+	char id[CLI_DISK_ID_MAX + 1];
+	bool read_only;
+};
+
 struct vm_config {
 	enum cli_action action;
 	const char *kernel;
@@ -22,6 +40,8 @@ struct vm_config {
 	const char *serial_path; /* for SERIAL_FILE, points into argv */
 	bool boot_timer;
 	bool verbose;
+	unsigned int ndevs;
+	struct dev_spec devs[CLI_MAX_DEVICES];
 };
 
 #define CLI_DEFAULT_CMDLINE "console=ttyS0 reboot=k panic=1 pci=off"

@@ -10,6 +10,7 @@
 #include "term.h"
 #include "vcpu.h"
 #include "vm.h"
+#include "virtio/devices.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -48,8 +49,11 @@ static int open_serial_out(const struct vm_config *cfg)
 	}
 }
 
-static int load_guest(struct vm *vm, const struct vm_config *cfg)
+static int load_guest(struct vm *vm, const struct vm_config *cfg,
+		      const struct virtio_devices *vdevs)
 {
+	static char cmdline[LAYOUT_CMDLINE_MAX];
+	struct mmio_dev_desc descs[CLI_MAX_DEVICES];
 	struct file_map kernel = { 0 }, initrd = { 0 };
 	struct boot_entry entry;
 	struct kvm_regs regs;
@@ -71,14 +75,20 @@ static int load_guest(struct vm *vm, const struct vm_config *cfg)
 		log_error("cannot write the MP table: %s", strerror(-ret));
 		goto out;
 	}
-	if ((ret = acpi_write_tables(&vm->mem, vm->ncpus, NULL, 0)) < 0) {
+	snprintf(cmdline, sizeof(cmdline), "%s", cfg->cmdline ? cfg->cmdline : CLI_DEFAULT_CMDLINE);
+	if ((ret = virtio_devices_cmdline(vdevs, cmdline, sizeof(cmdline))) < 0) {
+		log_error("the kernel command line is too long with the device entries");
+		goto out;
+	}
+	unsigned int ndescs = virtio_devices_describe(vdevs, descs);
+	if ((ret = acpi_write_tables(&vm->mem, vm->ncpus, descs, ndescs)) < 0) {
 		log_error("cannot write the ACPI tables: %s", strerror(-ret));
 		goto out;
 	}
 	struct boot_args args = {
 		.kernel = kernel.data, .kernel_len = kernel.len,
 		.initrd = initrd.data, .initrd_len = initrd.len,
-		.cmdline = cfg->cmdline ? cfg->cmdline : CLI_DEFAULT_CMDLINE,
+		.cmdline = cmdline,
 		.have_acpi = 1,
 	};
 	if ((ret = boot_load_kernel(&vm->mem, &args, &entry, err, sizeof(err))) < 0) {
@@ -128,7 +138,7 @@ static bool console_pump(struct vm *vm)
 	return true;
 }
 
-static int run_loop(struct vm *vm, bool console_in)
+static int run_loop(struct vm *vm, struct virtio_devices *vdevs, bool console_in)
 {
 	sigset_t sigs;
 	int sfd;
@@ -143,15 +153,16 @@ static int run_loop(struct vm *vm, bool console_in)
 	}
 	while (!vm_stop_requested(&vm->stop)) {
 		bool want_in = console_in && serial_rx_space(&vm->serial) > 0;
-		struct pollfd pfd[3] = {
+		struct pollfd pfd[3 + 2 * CLI_MAX_DEVICES] = {
 			{ .fd = sfd, .events = POLLIN },
 			{ .fd = vm->stop.efd, .events = POLLIN },
 			{ .fd = want_in ? STDIN_FILENO : -1, .events = POLLIN },
 		};
+		nfds_t n = 3 + virtio_devices_pollfds(vdevs, &pfd[3]);
 		/* While the FIFO is full, wake up now and then to see if the guest
 		 * drained it. */
 		int timeout = console_in && !want_in ? 10 : -1;
-		if (poll(pfd, 3, timeout) < 0) {
+		if (poll(pfd, n, timeout) < 0) {
 			if (errno == EINTR)
 				continue;
 			log_error("poll: %s", strerror(errno));
@@ -167,6 +178,7 @@ static int run_loop(struct vm *vm, bool console_in)
 		}
 		if (pfd[2].revents & (POLLIN | POLLHUP | POLLERR))
 			console_in = console_pump(vm);
+		virtio_devices_poll_result(vdevs, &pfd[3]);
 	}
 	close(sfd);
 	return vm_stop_code(&vm->stop);
@@ -175,6 +187,7 @@ static int run_loop(struct vm *vm, bool console_in)
 static int run_vm(const struct vm_config *cfg, const struct launch_times *t)
 {
 	struct term_state term = { 0 };
+	struct virtio_devices vdevs = { 0 };
 	struct vm vm;
 	int serial_fd = -1;
 	int code = EXIT_VMM_ERROR;
@@ -189,7 +202,9 @@ static int run_vm(const struct vm_config *cfg, const struct launch_times *t)
 		goto out;
 	if ((ret = vm_create_vcpus(&vm)) < 0)
 		goto out;
-	if ((ret = load_guest(&vm, cfg)) < 0)
+	if ((ret = virtio_devices_create(&vdevs, &vm, cfg)) < 0)
+		goto out;
+	if ((ret = load_guest(&vm, cfg, &vdevs)) < 0)
 		goto out;
 
 	bool console_in = cfg->serial == SERIAL_STDIO;
@@ -202,7 +217,7 @@ static int run_vm(const struct vm_config *cfg, const struct launch_times *t)
 			break;
 		}
 	}
-	code = run_loop(&vm, console_in);
+	code = run_loop(&vm, &vdevs, console_in);
 	for (unsigned int i = 0; i < vm.ncpus; i++)
 		vcpu_kick(&vm.vcpus[i]);
 	for (unsigned int i = 0; i < vm.ncpus; i++)
@@ -210,6 +225,7 @@ static int run_vm(const struct vm_config *cfg, const struct launch_times *t)
 	code = vm_stop_code(&vm.stop);
 	term_restore(&term);
 out:
+	virtio_devices_destroy(&vdevs);
 	if (serial_fd > STDERR_FILENO)
 		close(serial_fd);
 	vm_destroy(&vm);

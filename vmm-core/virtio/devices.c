@@ -1,0 +1,200 @@
+#include "devices.h"
+#include "layout.h"
+#include "log.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static int connect_unix(const char *path)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	int fd;
+
+	if (strlen(path) >= sizeof(sa.sun_path))
+		return -ENAMETOOLONG;
+	strcpy(sa.sun_path, path);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		int ret = -errno;
+		close(fd);
+		return ret;
+	}
+	return fd;
+}
+
+static int spawn_disk(const struct dev_spec *s, struct dev_proc *p)
+{
+	const char *args[8];
+	unsigned int n = 0;
+	int img;
+	int ret;
+
+	/* The core opens the image and the device process only ever gets the
+	 * fd, so a sandboxed device needs no view of the host's files. */
+	img = open(s->path, (s->read_only ? O_RDONLY : O_RDWR) | O_CLOEXEC);
+	if (img < 0) {
+		ret = -errno;
+		log_error("cannot open disk image '%s': %s", s->path, strerror(errno));
+		return ret;
+	}
+	args[n++] = "--fd";
+	args[n++] = "3";
+	args[n++] = "--image-fd";
+	args[n++] = "4";
+	if (s->read_only)
+		args[n++] = "--ro";
+	if (s->id[0]) {
+		args[n++] = "--id";
+		args[n++] = s->id;
+	}
+	args[n] = NULL;
+	ret = dev_spawn(p, "cellvm-blk", args, &img, 1);
+	close(img);
+	return ret;
+}
+
+static int virtio_device_open(const struct dev_spec *s, struct dev_proc *p, int *sock,
+			      uint32_t *virtio_id)
+{
+	int ret;
+
+	*p = (struct dev_proc){ .pid = -1, .pidfd = -1, .sock = -1 };
+	switch (s->kind) {
+	case DEV_DISK:
+		*virtio_id = VIRTIO_ID_BLOCK;
+		ret = spawn_disk(s, p);
+		break;
+	case DEV_RNG:
+		*virtio_id = VIRTIO_ID_RNG;
+		ret = dev_spawn(p, "cellvm-rng", (const char *[]){ "--fd", "3", NULL }, NULL, 0);
+		break;
+	case DEV_VHOST_USER:
+	default:
+		*virtio_id = s->virtio_id;
+		ret = connect_unix(s->path);
+		if (ret < 0) {
+			log_error("cannot connect to vhost-user backend '%s': %s", s->path,
+				  strerror(-ret));
+			return ret;
+		}
+		*sock = ret;
+		return 0;
+	}
+	if (ret < 0)
+		return ret;
+	*sock = p->sock;
+	return 0;
+}
+
+int virtio_devices_create(struct virtio_devices *vd, struct vm *vm, const struct vm_config *cfg)
+{
+	unsigned int counts[3] = { 0 };
+	static const char *const prefix[] = { "blk", "rng", "vu" };
+	int ret;
+
+	memset(vd, 0, sizeof(*vd));
+	for (unsigned int i = 0; i < cfg->ndevs; i++) {
+		const struct dev_spec *s = &cfg->devs[i];
+		struct dev_proc proc;
+		uint32_t virtio_id = 0;
+		char name[32];
+		int sock = -1;
+
+		snprintf(name, sizeof(name), "%s%u", prefix[s->kind], counts[s->kind]++);
+		if ((ret = virtio_device_open(s, &proc, &sock, &virtio_id)) < 0)
+			goto fail;
+		uint64_t base = LAYOUT_VIRTIO_MMIO_BASE + i * LAYOUT_VIRTIO_MMIO_SIZE;
+		struct vu_device *d = &vd->dev[vd->n];
+		ret = vu_device_init(d, name, virtio_id, vm->vm_fd, &vm->mem, base,
+				     IRQ_VIRTIO_FIRST + i, sock, proc.pid > 0 ? &proc : NULL);
+		if (ret < 0)
+			goto fail; /* vu_device_init released sock and proc */
+		vd->n++;
+		if ((ret = bus_register(&vm->mmio, base, LAYOUT_VIRTIO_MMIO_SIZE, &virtio_mmio_bus_ops,
+					&d->transport, d->name)) < 0)
+			goto fail;
+		log_debug("%s: virtio id %u at 0x%llx irq %u, pid %d", name, virtio_id,
+			  (unsigned long long)base, IRQ_VIRTIO_FIRST + i, (int)proc.pid);
+	}
+	return 0;
+fail:
+	virtio_devices_destroy(vd);
+	return ret;
+}
+
+void virtio_devices_destroy(struct virtio_devices *vd)
+{
+	for (unsigned int i = 0; i < vd->n; i++)
+		vu_device_destroy(&vd->dev[i]);
+	vd->n = 0;
+}
+
+int virtio_devices_cmdline(const struct virtio_devices *vd, char *buf, size_t cap)
+{
+	size_t len = strlen(buf);
+
+	for (unsigned int i = 0; i < vd->n; i++) {
+		int n = snprintf(buf + len, cap - len, " virtio_mmio.device=4K@0x%llx:%u",
+				 (unsigned long long)vd->dev[i].mmio_base, vd->dev[i].irq);
+		if (n < 0 || (size_t)n >= cap - len)
+			return -E2BIG;
+		len += (size_t)n;
+	}
+	return 0;
+}
+
+unsigned int virtio_devices_describe(const struct virtio_devices *vd, struct mmio_dev_desc *desc)
+{
+	for (unsigned int i = 0; i < vd->n; i++)
+		desc[i] = (struct mmio_dev_desc){ .addr = vd->dev[i].mmio_base,
+						  .size = LAYOUT_VIRTIO_MMIO_SIZE,
+						  .irq = vd->dev[i].irq };
+	return vd->n;
+}
+
+unsigned int virtio_devices_pollfds(const struct virtio_devices *vd, struct pollfd *pfd)
+{
+	unsigned int n = 0;
+
+	for (unsigned int i = 0; i < vd->n; i++) {
+		const struct vu_device *d = &vd->dev[i];
+		bool watch = !atomic_load(&d->dead);
+		/* events 0: only hang-up and errors wake us, never the replies
+		 * the vCPU thread is reading on the same socket. */
+		pfd[n++] = (struct pollfd){ .fd = watch ? d->fe.sock : -1, .events = 0 };
+		pfd[n++] = (struct pollfd){ .fd = watch ? d->proc.pidfd : -1, .events = POLLIN };
+	}
+	return n;
+}
+
+void virtio_devices_poll_result(struct virtio_devices *vd, const struct pollfd *pfd)
+{
+	for (unsigned int i = 0; i < vd->n; i++) {
+		struct vu_device *d = &vd->dev[i];
+		const struct pollfd *sock = &pfd[2 * i], *proc = &pfd[2 * i + 1];
+		char why[96];
+
+		if (proc->fd >= 0 && (proc->revents & POLLIN)) {
+			int status = dev_reap(&d->proc);
+			if (status >= 0 && WIFSIGNALED(status))
+				snprintf(why, sizeof(why), "process was killed by signal %d",
+					 WTERMSIG(status));
+			else if (status >= 0)
+				snprintf(why, sizeof(why), "process exited with status %d",
+					 WEXITSTATUS(status));
+			else
+				snprintf(why, sizeof(why), "process ended");
+			vu_device_backend_died(d, why);
+		} else if (sock->fd >= 0 && (sock->revents & (POLLHUP | POLLERR | POLLNVAL))) {
+			vu_device_backend_died(d, "closed its vhost-user connection");
+		}
+	}
+}

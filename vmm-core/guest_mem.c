@@ -7,6 +7,33 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+/* Maps the memfd at a 2 MiB-aligned address, so huge pages can back it. */
+static int guest_mem_map_aligned(struct guest_mem *gm, uint64_t size)
+{
+	const uint64_t align = 2 * MiB;
+	uint8_t *res = mmap(NULL, size + align, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
+			    -1, 0);
+
+	if (res == MAP_FAILED)
+		return -errno;
+	uint8_t *aligned = (uint8_t *)(((uintptr_t)res + align - 1) & ~(uintptr_t)(align - 1));
+	void *p = mmap(aligned, size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_NORESERVE | MAP_FIXED,
+		       gm->fd, 0);
+	if (p == MAP_FAILED) {
+		int ret = -errno;
+		munmap(res, size + align);
+		return ret;
+	}
+	/* Give back the unused head and tail of the reservation. */
+	if (aligned > res)
+		munmap(res, (size_t)(aligned - res));
+	uint8_t *tail = aligned + size, *end = res + size + align;
+	if (end > tail)
+		munmap(tail, (size_t)(end - tail));
+	gm->base = aligned;
+	return 0;
+}
+
 int guest_mem_create(struct guest_mem *gm, uint64_t size)
 {
 	int ret;
@@ -26,12 +53,12 @@ int guest_mem_create(struct guest_mem *gm, uint64_t size)
 	 * accesses into SIGBUS in every process. */
 	if (fcntl(gm->fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL) < 0)
 		goto fail_errno;
-	gm->base = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_NORESERVE, gm->fd, 0);
-	if (gm->base == MAP_FAILED) {
-		gm->base = NULL;
-		goto fail_errno;
-	}
+	if ((ret = guest_mem_map_aligned(gm, size)) < 0)
+		goto fail;
 	gm->size = size;
+	/* Lets the host back guest RAM with 2 MiB pages where shmem THP is
+	 * set to "advise": first touches then fault 512x fewer times. */
+	madvise(gm->base, size, MADV_HUGEPAGE);
 
 	uint64_t low = size < LAYOUT_MMIO_HOLE_START ? size : LAYOUT_MMIO_HOLE_START;
 	gm->regions[0] = (struct guest_region){ .gpa = 0, .size = low, .fd_offset = 0, .host = gm->base };
@@ -47,6 +74,7 @@ int guest_mem_create(struct guest_mem *gm, uint64_t size)
 
 fail_errno:
 	ret = -errno;
+fail:
 	guest_mem_destroy(gm);
 	return ret;
 }

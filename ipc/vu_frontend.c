@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "vu_frontend.h"
+#include "vu_listen.h"
 
 void vu_frontend_attach(struct vu_frontend *fe, int sock, int timeout_ms)
 {
@@ -18,20 +19,10 @@ void vu_frontend_attach(struct vu_frontend *fe, int sock, int timeout_ms)
 
 int vu_frontend_connect(struct vu_frontend *fe, const char *path, int timeout_ms)
 {
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	int fd, r;
+	int fd = vu_connect_unix(path);
 
-	if (strlen(path) >= sizeof(sa.sun_path))
-		return -ENAMETOOLONG;
-	strcpy(sa.sun_path, path);
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0)
-		return -errno;
-	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
-		r = -errno;
-		close(fd);
-		return r;
-	}
+		return fd;
 	vu_frontend_attach(fe, fd, timeout_ms);
 	return 0;
 }

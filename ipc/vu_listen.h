@@ -16,6 +16,10 @@ int vu_stop_signalfd(void);
  * readable first, or a negative errno. */
 int vu_listen_accept(const char *path, int stop_fd);
 
+/* Connects to a backend listening at path; returns the fd (close-on-exec)
+ * or a negative errno. */
+int vu_connect_unix(const char *path);
+
 /* 0 when fd is a UNIX stream socket (and marks it close-on-exec). */
 int vu_check_socket_fd(int fd);
 

@@ -1,34 +1,14 @@
 #include "devices.h"
 #include "layout.h"
 #include "log.h"
+#include "vu_listen.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
-
-static int connect_unix(const char *path)
-{
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	int fd;
-
-	if (strlen(path) >= sizeof(sa.sun_path))
-		return -ENAMETOOLONG;
-	strcpy(sa.sun_path, path);
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return -errno;
-	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
-		int ret = -errno;
-		close(fd);
-		return ret;
-	}
-	return fd;
-}
 
 static int spawn_disk(const struct dev_spec *s, struct dev_proc *p)
 {
@@ -79,7 +59,7 @@ static int virtio_device_open(const struct dev_spec *s, struct dev_proc *p, int 
 	case DEV_VHOST_USER:
 	default:
 		*virtio_id = s->virtio_id;
-		ret = connect_unix(s->path);
+		ret = vu_connect_unix(s->path);
 		if (ret < 0) {
 			log_error("cannot connect to vhost-user backend '%s': %s", s->path,
 				  strerror(-ret));

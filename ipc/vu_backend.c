@@ -98,12 +98,21 @@ int vu_backend_watch_kick(struct vu_backend *be, unsigned int qidx, int fd)
 	return 0;
 }
 
+void vu_backend_drain_all(struct vu_backend *be)
+{
+	if (be->may_have_inflight && be->ops->queue_stop)
+		be->ops->queue_stop(be->dev, be, -1);
+	be->may_have_inflight = false;
+}
+
 void vu_backend_run_ring(struct vu_backend *be, unsigned int qidx)
 {
 	struct vu_vring *vr = &be->vrings[qidx];
 
-	if (vr->started && vr->enabled && vr->addr_set && !vr->vq.broken)
+	if (vr->started && vr->enabled && vr->addr_set && !vr->vq.broken) {
+		be->may_have_inflight = true;
 		be->ops->queue_ready(be->dev, be, qidx);
+	}
 }
 
 /* GET_VRING_BASE: the device finishes in-flight work, then the kick fd is
@@ -134,8 +143,7 @@ static void vu_vring_close(struct vu_backend *be, struct vu_vring *vr)
  * protocol features). */
 void vu_backend_reset(struct vu_backend *be)
 {
-	if (vu_backend_any_started(be) && be->ops->queue_stop)
-		be->ops->queue_stop(be->dev, be, -1);
+	vu_backend_drain_all(be);
 	for (unsigned int i = 0; i < VU_MAX_QUEUES; i++)
 		vu_vring_close(be, &be->vrings[i]);
 	vu_backend_unmap(&be->map);
@@ -195,8 +203,7 @@ static void vu_backend_kick(struct vu_backend *be, unsigned int qidx, uint32_t e
 	if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR) ||
 	    (events & (EPOLLHUP | EPOLLERR))) {
 		vu_log(be, "queue %u: kick fd unusable, ignoring it", qidx);
-		vu_drop_kick(be, vr);
-		vr->started = false;
+		vu_backend_stop_ring(be, qidx);
 		return;
 	}
 	vu_backend_run_ring(be, qidx);

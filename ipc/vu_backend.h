@@ -77,6 +77,9 @@ struct vu_backend {
 	struct vu_vring vrings[VU_MAX_QUEUES];
 	bool owner_set;
 	bool needs_reset;
+	/* queue_ready ran since the device last drained everything: requests
+	 * may be in flight even on a ring no longer marked started. */
+	bool may_have_inflight;
 };
 
 /* Serves the connection until the frontend disconnects or stop_fd (e.g. a

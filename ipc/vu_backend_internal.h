@@ -26,6 +26,8 @@ void vu_backend_unmap(struct guest_map *map);
 /* Ring plumbing used by the handlers. */
 int vu_backend_watch_kick(struct vu_backend *be, unsigned int qidx, int fd);
 void vu_backend_stop_ring(struct vu_backend *be, unsigned int qidx);
+/* Lets the device finish every in-flight request (before an unmap). */
+void vu_backend_drain_all(struct vu_backend *be);
 void vu_backend_run_ring(struct vu_backend *be, unsigned int qidx);
 bool vu_backend_any_started(const struct vu_backend *be);
 void vu_backend_reset(struct vu_backend *be);

@@ -123,10 +123,11 @@ int vu_backend_set_mem_table(struct vu_backend *be, const struct vu_mem_table *t
 		nm.nr = i + 1;
 	}
 	/* In-flight requests hold iovecs into the old mapping: let the device
-	 * finish them before it goes away. */
+	 * finish them before it goes away. A ring stopped on its own (e.g. an
+	 * unusable kick fd) may still have requests in flight, so the device
+	 * is asked to drain whether or not a ring is marked started. */
 	bool running = vu_backend_any_started(be);
-	if (running && be->ops->queue_stop)
-		be->ops->queue_stop(be->dev, be, -1);
+	vu_backend_drain_all(be);
 	vu_backend_unmap(&be->map);
 	be->map = nm;
 	for (unsigned int i = 0; i < be->ops->num_queues; i++)

@@ -231,8 +231,9 @@ static int vu_h_set_vring_kick(struct vu_backend *be, struct vu_msg *m)
 	}
 	r = vu_backend_watch_kick(be, idx, fd);
 	if (r < 0) {
-		/* The old kick fd is gone too: nothing can wake this ring. */
-		vr->started = false;
+		/* The old kick fd is gone too: nothing can wake this ring, so
+		 * stop it the usual way (the device drains it). */
+		vu_backend_stop_ring(be, idx);
 		return r;
 	}
 	vr->started = true;

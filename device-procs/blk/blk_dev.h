@@ -28,6 +28,14 @@ struct blk_queue {
 	bool notify;      /* used ring grew since the last notification */
 };
 
+/* Counters for the exit log line and benchmarks. */
+struct blk_stats {
+	uint64_t requests;          /* returned to the guest */
+	uint64_t errors;            /* returned with a status other than OK */
+	uint64_t throttled;         /* times a queue stopped with its slots all busy */
+	unsigned int peak_inflight; /* most requests in flight on one queue */
+};
+
 struct blk_dev_params {
 	unsigned int num_queues;
 	unsigned int queue_depth;  /* requests in flight per queue */
@@ -47,6 +55,7 @@ struct blk_dev {
 	struct virtq_chain *chain;  /* where virtq_pop gathers a request */
 	bool no_zero_range;         /* the image refused FALLOC_FL_ZERO_RANGE */
 	unsigned long complaints;   /* log lines about bad requests/errors so far */
+	struct blk_stats stats;
 };
 
 int blk_dev_init(struct blk_dev *dev, const struct blk_image *img,

@@ -104,6 +104,11 @@ int blk_image_adopt_fd(struct blk_image *img, int fd, bool read_only)
 		blk_log("%s is write-only; it must be readable", what);
 		return -EBADF;
 	}
+	/* Positioned writes on an O_APPEND fd land at the end of the file. */
+	if (fl & O_APPEND) {
+		blk_log("%s is open with O_APPEND; writes would go to the wrong place", what);
+		return -EINVAL;
+	}
 	if (!read_only && (fl & O_ACCMODE) != O_RDWR) {
 		blk_log("%s is open read-only; pass --ro to serve it read-only", what);
 		return -EBADF;

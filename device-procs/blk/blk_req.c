@@ -98,7 +98,8 @@ void blk_req_parse(struct blk_req *req, const struct iovec *iov, unsigned int n_
 	uint64_t in_len = blk_iov_size(in, n_in);
 	struct virtio_blk_outhdr hdr;
 
-	req->type = UINT32_MAX;
+	req->has_hdr = false;
+	req->type = 0;
 	req->sector = 0;
 	req->status_ptr = NULL;
 	req->data_len = 0;
@@ -114,6 +115,7 @@ void blk_req_parse(struct blk_req *req, const struct iovec *iov, unsigned int n_
 	if (out_len < BLK_HDR_BYTES)
 		return;
 	blk_iov_to_buf(iov, n_out, 0, &hdr, sizeof(hdr));
+	req->has_hdr = true;
 	req->type = le32toh(hdr.type);
 	req->sector = le64toh(hdr.sector);
 

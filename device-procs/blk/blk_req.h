@@ -52,6 +52,7 @@ struct blk_req_limits {
 
 struct blk_req {
 	enum blk_op op;
+	bool has_hdr;         /* the chain held a whole 16-byte header */
 	uint32_t type;        /* VIRTIO_BLK_T_* as the guest sent it, for logs */
 	uint64_t sector;
 	uint8_t status;       /* VIRTIO_BLK_S_*: the answer for BLK_OP_DONE */

@@ -106,6 +106,10 @@ int main(int argc, char **argv)
 	r = vu_backend_serve_opts(sock, stop_fd, &dev.ops, &dev,
 				  &(struct vu_backend_opts){ .verbose = o.verbose });
 	stop_fd_report(stop_fd);
+	blk_log("served %llu requests (%llu failed), up to %u in flight on a queue, "
+		"%llu stalls on a full queue", (unsigned long long)dev.stats.requests,
+		(unsigned long long)dev.stats.errors, dev.stats.peak_inflight,
+		(unsigned long long)dev.stats.throttled);
 	rc = r < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
 
 out:

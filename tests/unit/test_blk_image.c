@@ -73,6 +73,9 @@ Test(blk_image, adopts_fds, .fini = cleanup)
 	cr_assert(fcntl(fd, F_GETFD) & FD_CLOEXEC);
 	blk_image_close(&img);
 	cr_assert_eq(blk_image_adopt_fd(&img, 1000, true), -EBADF, "not open");
+	fd = open(path, O_RDWR | O_APPEND);
+	cr_assert_eq(blk_image_adopt_fd(&img, fd, false), -EINVAL, "O_APPEND");
+	close(fd);
 }
 
 Test(blk_image, second_writer_is_refused, .fini = cleanup)

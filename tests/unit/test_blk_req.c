@@ -51,6 +51,7 @@ Test(blk_req, plain_read)
 
 	parse(v, 1, 2, &rw);
 	cr_assert_eq(req.op, BLK_OP_READ);
+	cr_assert(req.has_hdr);
 	cr_assert_eq(req.sector, 8);
 	cr_assert_eq(req.data_len, 4096);
 	cr_assert_eq(req.n_iov, 1);
@@ -120,6 +121,7 @@ Test(blk_req, too_short_header)
 	parse(v, 2, 2, &rw);
 	cr_assert_eq(req.op, BLK_OP_DONE);
 	cr_assert_eq(req.status, VIRTIO_BLK_S_IOERR);
+	cr_assert_not(req.has_hdr);
 	cr_assert_eq(req.status_ptr, status, "the error can still be reported");
 }
 

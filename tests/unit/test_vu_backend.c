@@ -686,6 +686,9 @@ Test(vu_backend, kick_fd_that_hangs_up_is_dropped, .init = setup, .fini = teardo
 	close(p[1]);
 	usleep(50000);
 	expect_alive();
+	/* the ring stopped the usual way: the device drained it, since its
+	 * requests would otherwise outlive the next unmap */
+	cr_assert_eq(be.dev.stop_calls, 1);
 	close(p[0]);
 	close(call);
 }

@@ -27,6 +27,9 @@
 #define VEC_DF       8
 #define VEC_TIMER    0x20
 #define VEC_SERIAL   0x24
+/* One vector per virtio-mmio device, VEC_VIRTIO + device index. */
+#define VEC_VIRTIO   0x30
+#define VIRTIO_MAX   16
 #define VEC_SPURIOUS 0xff
 
 /* Requests ring 3 makes with ud2 (number in RAX, args RDI, RSI, RDX,
@@ -39,6 +42,8 @@
 #define SYS_SERIAL_GETC 6 /* () next received byte or -1 */
 #define SYS_IPI         7 /* (apic id, ICR low) 0 or -1 if never delivered */
 #define SYS_NOP         8 /* () just a round trip through ring 0 */
+#define SYS_VIRTIO_IRQ  9 /* (index, mmio base, ioapic pin) route a device's interrupt */
+#define SYS_WAIT        10 /* (u64 *counter, seen, us) sleep at most us unless *counter != seen */
 
 /* Stack sizes. */
 #define BSP_STACK_SIZE  16384

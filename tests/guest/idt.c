@@ -1,4 +1,4 @@
-/* The C side of every trap: ud2 requests from ring 3, the two device
+/* The C side of every trap: ud2 requests from ring 3, the device
  * interrupts, and a loud death for anything unexpected. */
 #include "kernel.h"
 
@@ -44,6 +44,11 @@ void trap(struct frame *f)
 		return;
 	case VEC_SPURIOUS:
 		return; /* no EOI for spurious interrupts */
+	}
+	if (f->vector >= VEC_VIRTIO && f->vector < VEC_VIRTIO + VIRTIO_MAX) {
+		virtio_isr((unsigned)(f->vector - VEC_VIRTIO));
+		lapic_eoi();
+		return;
 	}
 	fatal_frame(f, f->vector < 32 ? "exception" : "unexpected-interrupt");
 }

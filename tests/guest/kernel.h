@@ -61,6 +61,10 @@ void lapic_timer(uint32_t count, bool periodic);
 int lapic_ipi(uint32_t apic_id, uint32_t icr_lo);
 void ioapic_route(unsigned pin, unsigned vector, uint32_t apic_id, bool masked);
 
+/* virtio_irq.c */
+long virtio_irq_route(uint64_t index, uint64_t base, uint64_t pin);
+void virtio_isr(unsigned index);
+
 /* smp.c: C side of an AP after trampoline.S. */
 void ap_main(void);
 

@@ -50,6 +50,18 @@ extern struct kinfo kinfo;
 extern volatile uint64_t timer_ticks;
 extern volatile uint32_t ap_up;
 
+/* What the virtio interrupt handler (ring 0, virtio_irq.c) saw for each
+ * device, for the ring-3 driver to read. */
+struct virtio_irq {
+	uint64_t base;            /* MMIO window the handler reads; 0: not routed */
+	volatile uint64_t count;  /* interrupts taken */
+	volatile uint64_t config; /* ...whose InterruptStatus had the config bit */
+	volatile uint32_t isr;    /* every InterruptStatus bit seen, OR-ed */
+};
+extern struct virtio_irq virtio_irqs[VIRTIO_MAX];
+/* Bumped by every virtio interrupt: what ring 3 sleeps on (SYS_WAIT). */
+extern volatile uint64_t virtio_irq_total;
+
 /* Linker symbols. */
 extern char _pm_start[], _end[];
 extern char tramp_start[], tramp_end[];

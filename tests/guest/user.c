@@ -17,6 +17,12 @@ static const struct scenario scenarios[] = {
 	{ "timer", scenario_timer },
 	{ "serial", scenario_serial },
 	{ "fault", scenario_fault },
+	{ "progress", scenario_progress },
+	{ "blk", scenario_blk },
+	{ "blkro", scenario_blkro },
+	{ "blkbench", scenario_blkbench },
+	{ "rng", scenario_rng },
+	{ "needsreset", scenario_needsreset },
 };
 static const char demo[] = "hello,mem,smp,timer";
 
@@ -65,33 +71,13 @@ static void run_list(const char *s, size_t len, bool nested)
 	}
 }
 
-/* The value of the last word on the command line that starts with key
- * (e.g. "probe="), or NULL. */
-static const char *find_word(const char *key, size_t *len)
-{
-	const char *found = NULL;
-	size_t klen = strlen(key);
-	for (const char *p = cmdline; *p;) {
-		while (*p == ' ')
-			p++;
-		const char *w = p;
-		while (*p && *p != ' ')
-			p++;
-		if ((size_t)(p - w) >= klen && !strncmp(w, key, klen)) {
-			found = w + klen;
-			*len = (size_t)(p - found);
-		}
-	}
-	return found;
-}
-
 /* Which firmware table lists the CPUs: the MP table first, as Linux
  * does; "probe.tables=madt" (or =mptable) restricts it to one, so a VMM
  * can test each of its tables. */
 static void find_cpus(void)
 {
 	size_t len = 0;
-	const char *only = find_word("probe.tables=", &len);
+	const char *only = cmdline_word("probe.tables=", &len);
 	bool mp = !only || (len == 7 && !strncmp(only, "mptable", 7));
 	bool madt = !only || (len == 4 && !strncmp(only, "madt", 4));
 
@@ -116,7 +102,7 @@ void user_main(void)
 	uprintf("PROBE ready\n");
 
 	size_t len = 0;
-	const char *list = find_word("probe=", &len);
+	const char *list = cmdline_word("probe=", &len);
 	if (!list) {
 		list = "hello";
 		len = 5;

@@ -36,6 +36,14 @@ extern struct e820 e820[128];
 extern int e820_n;
 void bootinfo_copy(void);
 
+/* cmdline.c: the value of the last word starting with key (e.g.
+ * "probe="), or NULL; a number (decimal or 0x hex) or dflt. */
+const char *cmdline_word(const char *key, size_t *len);
+uint64_t cmdline_u64(const char *key, uint64_t dflt);
+/* Parses a number like Linux's memparse: decimal/0x hex, optional K/M/G.
+ * Returns the first character after it; *ok false if there was none. */
+const char *parse_num(const char *s, const char *end, uint64_t *v, bool suffix, bool *ok);
+
 /* mptable.c / madt.c: processors the firmware tables list. */
 struct cpu_list {
 	int n;
@@ -53,5 +61,11 @@ bool scenario_smp(void);
 bool scenario_timer(void);
 bool scenario_serial(void);
 bool scenario_fault(void);
+bool scenario_progress(void);
+bool scenario_blk(void);
+bool scenario_blkro(void);
+bool scenario_blkbench(void);
+bool scenario_rng(void);
+bool scenario_needsreset(void);
 
 #endif

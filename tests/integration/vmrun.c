@@ -1,11 +1,18 @@
 #include "vmrun.h"
+#include "tests/guest/blk_pattern.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <ftw.h>
+#include <inttypes.h>
+#include <limits.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -16,12 +23,18 @@ const char *test_env(const char *name, const char *dflt)
 	return v && *v ? v : dflt;
 }
 
+void vmrun_init(struct vmrun *r)
+{
+	memset(r, 0, sizeof(*r));
+	r->pid = -1;
+	r->in_fd = r->out_fd = r->err_fd = -1;
+}
+
 int vmrun_start(struct vmrun *r, char *const argv[])
 {
 	int in[2], out[2], err[2];
 
-	memset(r, 0, sizeof(*r));
-	r->in_fd = r->out_fd = r->err_fd = -1;
+	vmrun_init(r);
 	if (pipe2(in, O_CLOEXEC) < 0)
 		return -errno;
 	if (pipe2(out, O_CLOEXEC) < 0 || pipe2(err, O_CLOEXEC) < 0)
@@ -178,5 +191,221 @@ void vmrun_free(struct vmrun *r)
 		close(r->err_fd);
 	free(r->out);
 	free(r->err);
-	memset(r, 0, sizeof(*r));
+	vmrun_init(r);
+}
+
+int test_mkdtemp(char *buf, size_t len)
+{
+	int n = snprintf(buf, len, "%s/cellvm-test-XXXXXX", test_env("TMPDIR", "/tmp"));
+	if (n < 0 || (size_t)n >= len)
+		return -ENAMETOOLONG;
+	return mkdtemp(buf) ? 0 : -errno;
+}
+
+static int rmtree_one(const char *path, const struct stat *st, int type, struct FTW *ftw)
+{
+	(void)st;
+	(void)ftw;
+	if (type == FTW_DP)
+		rmdir(path);
+	else
+		unlink(path);
+	return 0;
+}
+
+void test_rmtree(const char *dir)
+{
+	if (dir && *dir)
+		nftw(dir, rmtree_one, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+bool test_which(const char *name, char *out, size_t len)
+{
+	const char *path = test_env("PATH", "/usr/local/bin:/usr/bin:/bin");
+
+	while (*path) {
+		const char *end = strchr(path, ':');
+		size_t n = end ? (size_t)(end - path) : strlen(path);
+		int w = snprintf(out, len, "%.*s/%s", (int)n, path, name);
+		if (n && w > 0 && (size_t)w < len && access(out, X_OK) == 0)
+			return true;
+		path += n + (end ? 1 : 0);
+	}
+	return false;
+}
+
+bool test_wait_path(const char *path, int timeout_ms)
+{
+	long end = now_ms() + timeout_ms;
+	struct stat st;
+
+	while (stat(path, &st) < 0) {
+		if (now_ms() >= end)
+			return false;
+		usleep(10000);
+	}
+	return true;
+}
+
+static bool comm_is(pid_t pid, const char *name)
+{
+	char path[64], comm[64] = "";
+	snprintf(path, sizeof(path), "/proc/%d/comm", (int)pid);
+	FILE *f = fopen(path, "r");
+	if (!f)
+		return false;
+	if (!fgets(comm, sizeof(comm), f))
+		comm[0] = '\0';
+	fclose(f);
+	comm[strcspn(comm, "\n")] = '\0';
+	return !strcmp(comm, name);
+}
+
+pid_t test_child_named(pid_t parent, const char *name)
+{
+	char dir[64];
+	pid_t found = -1;
+
+	/* Children are listed per thread: the device processes are spawned
+	 * from whichever thread of the core started them. */
+	snprintf(dir, sizeof(dir), "/proc/%d/task", (int)parent);
+	DIR *d = opendir(dir);
+	if (!d)
+		return -1;
+	struct dirent *e;
+	while (found < 0 && (e = readdir(d))) {
+		char path[PATH_MAX];
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "%s/%s/children", dir, e->d_name);
+		FILE *f = fopen(path, "r");
+		if (!f)
+			continue;
+		int pid;
+		while (found < 0 && fscanf(f, "%d", &pid) == 1)
+			if (comm_is(pid, name))
+				found = pid;
+		fclose(f);
+	}
+	closedir(d);
+	return found;
+}
+
+int test_make_image(const char *path, uint64_t bytes)
+{
+	int fd = open(path, O_CREAT | O_TRUNC | O_WRONLY | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return -errno;
+	int r = ftruncate(fd, (off_t)bytes) < 0 ? -errno : 0;
+	close(fd);
+	return r;
+}
+
+uint8_t *test_read_file(const char *path, size_t *len)
+{
+	struct stat st;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return NULL;
+	uint8_t *buf = fstat(fd, &st) == 0 ? malloc((size_t)st.st_size + 1) : NULL;
+	size_t got = 0;
+	while (buf && got < (size_t)st.st_size) {
+		ssize_t n = read(fd, buf + got, (size_t)st.st_size - got);
+		if (n <= 0) {
+			free(buf);
+			buf = NULL;
+			if (n == 0)
+				errno = EIO;
+		} else {
+			got += (size_t)n;
+		}
+	}
+	close(fd);
+	*len = got;
+	return buf;
+}
+
+bool test_check_pattern(const char *path, uint64_t seed, char *msg, size_t msglen)
+{
+	size_t len;
+	uint8_t *buf = test_read_file(path, &len);
+
+	if (!buf) {
+		snprintf(msg, msglen, "%s: %s", path, strerror(errno));
+		return false;
+	}
+	for (size_t off = 0; off + 8 <= len; off += 8) {
+		uint64_t got, want = blk_pattern(off, seed);
+		memcpy(&got, buf + off, 8);
+		if (got != want) {
+			snprintf(msg, msglen,
+				 "%s: byte offset %zu (sector %zu) holds 0x%016" PRIx64
+				 ", the pattern with seed %" PRIu64 " is 0x%016" PRIx64,
+				 path, off, off / 512, got, seed, want);
+			free(buf);
+			return false;
+		}
+	}
+	free(buf);
+	if (len % 8) {
+		snprintf(msg, msglen, "%s: %zu bytes, not whole words", path, len);
+		return false;
+	}
+	return true;
+}
+
+bool probe_line_n(const char *text, const char *prefix, int n, char *line, size_t size)
+{
+	size_t plen = strlen(prefix);
+
+	for (const char *p = text; p && *p;) {
+		const char *end = strchr(p, '\n');
+		size_t len = end ? (size_t)(end - p) : strlen(p);
+		if (len && p[len - 1] == '\r')
+			len--;
+		if (len >= plen && !strncmp(p, prefix, plen) && n-- == 0) {
+			if (len >= size)
+				len = size - 1;
+			memcpy(line, p, len);
+			line[len] = '\0';
+			return true;
+		}
+		p = end ? end + 1 : NULL;
+	}
+	return false;
+}
+
+bool probe_line(const char *text, const char *prefix, char *line, size_t size)
+{
+	return probe_line_n(text, prefix, 0, line, size);
+}
+
+bool probe_key_u64(const char *line, const char *key, uint64_t *v)
+{
+	char pat[64];
+	snprintf(pat, sizeof(pat), " %s=", key);
+	const char *p = strstr(line, pat);
+	if (!p)
+		return false;
+	p += strlen(pat);
+	char *end;
+	errno = 0;
+	*v = strtoull(p, &end, 0);
+	return errno == 0 && end != p && (*end == ' ' || *end == '\0');
+}
+
+bool probe_key_str(const char *line, const char *key, char *out, size_t size)
+{
+	char pat[64];
+	snprintf(pat, sizeof(pat), " %s=\"", key);
+	const char *p = strstr(line, pat);
+	if (!p)
+		return false;
+	p += strlen(pat);
+	const char *q = strchr(p, '"');
+	if (!q || (size_t)(q - p) >= size)
+		return false;
+	memcpy(out, p, (size_t)(q - p));
+	out[q - p] = '\0';
+	return true;
 }

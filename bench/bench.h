@@ -1,10 +1,12 @@
 /* cellvm benchmarks: shared types. One binary (build/bench/launch) runs a
- * table of sections (launch, mem, ... later blk, jailer, api); each section
- * boots the probe guest under every available VMM (cellvm, QEMU microvm),
- * interleaving the runs, and reports per-metric statistics side by side. */
+ * table of sections (launch, mem, blk, api, jail); each section runs its
+ * columns (cellvm, QEMU microvm, QEMU with a storage daemon, cellvm under
+ * the jailer...) interleaved and reports per-metric statistics side by
+ * side, column 0 (always a cellvm) being the reference of every ratio. */
 #ifndef CELLVM_BENCH_H
 #define CELLVM_BENCH_H
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -25,30 +27,80 @@ struct vmm {
 	const char *const *ram_memfds; /* names of guest-RAM memfds ("/memfd:NAME") */
 };
 
+/* ---- columns: what one section compares (columns.c) ---- */
+
+#define MAX_COLS 4
+
+struct column {
+	const char *name;           /* "cellvm", "qemu", "qemu+qsd", "cellvm+jailer" */
+	enum vmm_id vmm;            /* the VMM binary it runs (exit status, memfds, boot timer) */
+	char why_missing[256];      /* non-empty: this column is not run */
+};
+
 struct bench_cfg {
 	const char *probe;          /* probe guest bzImage */
-	unsigned int runs;          /* recorded runs per VMM and section */
-	unsigned int warmup;        /* unrecorded runs per VMM before those */
+	unsigned int runs;          /* recorded runs per column and section */
+	unsigned int warmup;        /* unrecorded runs per column before those */
 	unsigned int mem_mib;
 	unsigned int timeout_ms;    /* per VM run */
 	unsigned int settle_ms;     /* mem: idle time before sampling */
 	const char *qemu_machine;   /* -M value (memory-backend=mem is appended) */
+	const char *bin_dir;        /* where cellvm's device programs and jailer are */
+	const char *workdir;        /* temporary files (images, sockets, jails) */
+	unsigned int blk_runs;      /* blk: recorded runs per column (0 = --runs) */
+	unsigned int blk_ms;        /* blk: probe.bench.ms, per blkbench phase */
+	unsigned int blk_mib;       /* blk: image size */
+	bool blk_iothread;          /* blk: QEMU's built-in virtio-blk in an iothread */
+	bool blk_irq;               /* blk: the guest sleeps on interrupts instead of polling */
+	unsigned int jail_uid, jail_gid;
 	bool verbose;
 	struct vmm vmm[VMM_COUNT];
+	/* the running section's columns */
+	struct column col[MAX_COLS];
+	unsigned int ncols;
 };
 
 void vmm_init(struct bench_cfg *cfg, const char *cellvm, const char *qemu);
-/* Fills argv (NULL-terminated) to boot the probe with cmdline "probe=SCENARIOS".
- * Strings live in storage[] (at least 512 bytes). */
-void vmm_argv(const struct bench_cfg *cfg, enum vmm_id id, const char *scenarios, char **argv,
-	      size_t max, char *storage, size_t storage_len);
-void vmm_print_command(const struct bench_cfg *cfg, enum vmm_id id, const char *scenarios);
 bool vmm_available(const struct bench_cfg *cfg, enum vmm_id id);
+/* The first executable `name` in $PATH, in out. */
+bool find_in_path(const char *name, char *out, size_t len);
+
+void columns_reset(struct bench_cfg *cfg);
+/* Adds a column running vmm; it inherits the VMM's unavailability. */
+struct column *column_add(struct bench_cfg *cfg, const char *name, enum vmm_id vmm);
+__attribute__((format(printf, 2, 3))) void column_missing(struct column *c, const char *fmt, ...);
+bool column_available(const struct bench_cfg *cfg, unsigned int col);
+/* cellvm and qemu: the columns of launch and mem. */
+void columns_default(struct bench_cfg *cfg);
+
+/* ---- command lines (argv.c, vmm.c) ---- */
+
+#define ARGV_MAX 96
+
+struct argv_buf {
+	char *argv[ARGV_MAX];       /* NULL-terminated */
+	size_t n;
+	char storage[8192];
+	size_t used;
+};
+
+void argv_init(struct argv_buf *a);
+void argv_add(struct argv_buf *a, const char *s);   /* copies s */
+__attribute__((format(printf, 2, 3))) void argv_addf(struct argv_buf *a, const char *fmt, ...);
+void argv_print(const char *label, const struct argv_buf *a);
+
+/* The VMM boots the probe (1 vCPU, --mem) with command line `cmdline`.
+ * virtio: QEMU gets what the probe needs to find virtio-mmio devices
+ * (acpi=off, modern transport) and a shared memfd; cellvm needs nothing.
+ * Device options are appended by the caller. */
+void vmm_argv(const struct bench_cfg *cfg, enum vmm_id id, const char *cmdline, bool virtio,
+	      struct argv_buf *a);
 
 /* ---- clock ---- */
 
 int64_t mono_ns(void);
 static inline double ns_to_ms(int64_t ns) { return (double)ns / 1e6; }
+void sleep_ms(unsigned int ms);
 
 /* ---- child processes (spawn.c) ---- */
 
@@ -66,12 +118,58 @@ int child_spawn(struct child *c, char *const argv[], char *err, size_t errlen);
 void child_kill_group(const struct child *c);
 /* Waits for the child and forgets it; returns its wait status. */
 int child_reap(struct child *c, struct rusage *ru);
+/* Waits up to ms for the child to exit, without reaping it (its process
+ * group cannot be reused until it is reaped). */
+bool child_exited_within(struct child *c, unsigned int ms);
+/* Waits up to ms for the child to exit; its wait status, or -1 (still running). */
+int child_wait_ms(struct child *c, unsigned int ms, struct rusage *ru);
 void child_close_fds(struct child *c);
-/* Installs SIGINT/SIGTERM/SIGHUP handlers and an atexit hook that kill
- * every live child's process group, and ignores SIGPIPE. */
+/* Waits up to ms until no process of group pgid is left (killed device
+ * processes release their image locks only once they are gone). */
+bool group_wait_gone(pid_t pgid, unsigned int ms);
+/* Installs SIGINT/SIGTERM/SIGHUP handlers (the first one kills every live
+ * child's process group and sets bench_interrupted, so the runs end and the
+ * bench cleans up; a second one kills the bench), an atexit hook that kills
+ * live children and runs the cleanup hooks, and ignores SIGPIPE. */
 void spawn_setup_cleanup(void);
+extern volatile sig_atomic_t bench_interrupted;
 /* Runs argv, returns the first line of its stdout+stderr in out ("" on failure). */
 int capture_first_line(char *const argv[], char *out, size_t len);
+/* Runs argv to its end (at most timeout_ms), its output in out; wait status or -1. */
+int run_command(char *const argv[], unsigned int timeout_ms, char *out, size_t len);
+
+/* ---- temporary files (workdir.c) ---- */
+
+/* Creates the bench's private directory (under --workdir, default $TMPDIR
+ * or /tmp) on first use; removed with everything in it at exit. */
+int workdir_path(struct bench_cfg *cfg, char *out, size_t len, const char *name);
+/* A raw image of `mib` MiB, every block written (allocated, in the page
+ * cache), at workdir/name. */
+int workdir_image(struct bench_cfg *cfg, const char *name, unsigned int mib, char *out,
+		  size_t len, char *err, size_t errlen);
+/* Called at exit (normal, or after an interruption). */
+typedef void (*cleanup_fn)(void *arg);
+void cleanup_register(cleanup_fn fn, void *arg);
+void cleanup_run(void);
+/* "ext4 on /dev/vda" for the filesystem holding path. */
+void fs_describe(const char *path, char *out, size_t len);
+
+/* ---- peer processes: backends a VMM connects to (peer.c) ---- */
+
+struct peer {
+	struct child c;
+	char out[2048];             /* what it printed (stdout and stderr) */
+	size_t out_len;
+};
+
+/* Starts argv and waits until it listens on the UNIX socket sock (or
+ * exits, or timeout_ms pass); 0, or -1 with err filled. */
+int peer_start(struct peer *p, char *const argv[], const char *sock, unsigned int timeout_ms,
+	       char *err, size_t errlen);
+/* SIGTERM, then SIGKILL after timeout_ms; its wait status (-1: killed). */
+int peer_stop(struct peer *p, unsigned int timeout_ms);
+/* Whether a socket is listening at path (/proc/net/unix). */
+bool unix_listening(const char *path);
 
 /* ---- one VM run (vmrun.c) ---- */
 
@@ -90,6 +188,7 @@ typedef int (*vm_line_fn)(struct vm_run *r, const struct vm_line *l, void *arg);
 
 struct vm_run {
 	struct child c;
+	pid_t pid;                  /* the VMM's pid and process group, kept after reaping */
 	int64_t t_spawn, t_first_line, t_ready, t_done, t_exit; /* ns, 0 = not seen */
 	bool exited, timed_out, aborted, ready_seen, done_seen, done_ok;
 	int status;                 /* wait status */
@@ -138,33 +237,52 @@ struct mem_sample {
 
 int mem_sample_tree(pid_t root, const char *const *ram_memfds, struct mem_sample *out,
 		    char *err, size_t errlen);
+/* root first, then every descendant; returns how many. */
+size_t process_tree(pid_t root, pid_t *out, size_t max);
+
+/* ---- process CPU time (cpu.c) ---- */
+
+/* CPU time of one process, split by thread kind. total is the kernel's
+ * process CPU clock (ns; includes threads that already ended, e.g. io_uring
+ * workers); main and vcpu are the live threads' schedstat run times. */
+struct cpu_sample {
+	int64_t total_ns, main_ns, vcpu_ns;
+	unsigned int threads, vcpus;
+};
+
+int cpu_sample(pid_t pid, struct cpu_sample *out);
+/* The process's CPU clock alone (ns), or -1. */
+int64_t cpu_process_ns(pid_t pid);
 
 /* ---- reports (report.c) ---- */
 
-enum unit { UNIT_MS, UNIT_MIB };
+enum unit { UNIT_MS, UNIT_MIB, UNIT_IOPS, UNIT_MBS, UNIT_US, UNIT_NS, UNIT_PER_REQ };
 
 struct metric {
 	const char *label;
 	enum unit unit;
-	struct series s[VMM_COUNT];
-	const char *na[VMM_COUNT];  /* why a VMM has no value for this metric */
+	struct series s[MAX_COLS];  /* per column of the section */
+	const char *na[MAX_COLS];   /* why a column has no value for this metric */
 	const char *target;         /* Firecracker's published target, or NULL */
 	double target_max;          /* cellvm's median is compared with it (0 = none) */
 	bool in_summary;
 };
 
-void report_section_header(const struct bench_cfg *cfg, const char *name, const char *what);
+void report_section_header(const struct bench_cfg *cfg, const char *name, const char *what,
+			   unsigned int runs);
 void report_metric(const struct bench_cfg *cfg, struct metric *m);
-void report_failure(const struct bench_cfg *cfg, enum vmm_id id, unsigned int run,
+void report_failure(const struct bench_cfg *cfg, unsigned int col, unsigned int run,
 		    const struct vm_run *r);
-void report_summary(const struct bench_cfg *cfg);
+void report_summary(void);
 void metric_free(struct metric *m);
+const char *unit_name(enum unit u);
 
 /* ---- interleaved runs (interleave.c) ---- */
 
 struct run_ctx {
 	struct bench_cfg *cfg;
-	enum vmm_id id;
+	unsigned int col;           /* the column (index into cfg->col) */
+	enum vmm_id id;             /* its VMM */
 	unsigned int run;           /* 1-based; warm-up runs are not recorded */
 	bool warmup;
 	void *section;              /* the section's own state */
@@ -172,24 +290,34 @@ struct run_ctx {
 
 struct section_result;
 
-/* Per-VMM hooks of a section; ctx is a struct run_ctx *. */
+/* Per-column hooks of a section; ctx is a struct run_ctx *. */
 struct run_hooks {
-	const char *scenarios;      /* probe=... */
+	const char *scenarios;      /* probe=... (the default command line) */
 	vm_line_fn on_line;         /* optional, called with arg = struct run_ctx * */
 	/* Called after a passing recorded run; returns false (and fills
 	 * r->why) if the run's own measurements failed. */
 	bool (*record)(struct run_ctx *rc, struct vm_run *r);
 	void (*before)(struct run_ctx *rc); /* optional: reset per-run state */
+	/* optional: the VMM's command line (default: vmm_argv, probe=scenarios) */
+	void (*argv)(struct run_ctx *rc, struct argv_buf *a);
+	/* optional: before the VMM starts (peer processes, files); false with
+	 * why filled fails the run without starting it */
+	bool (*prepare)(struct run_ctx *rc, char *why, size_t len);
+	/* optional: after the VMM ended, whenever prepare succeeded; may fill
+	 * r->why to fail the run */
+	void (*finish)(struct run_ctx *rc, struct vm_run *r);
+	unsigned int runs;          /* recorded runs per column (0 = cfg->runs) */
 };
 
-/* Runs warm-up then recorded runs, alternating cellvm, qemu, cellvm, ... */
+/* Runs warm-up then recorded runs, alternating the columns. */
 void run_interleaved(struct bench_cfg *cfg, const struct run_hooks *h, void *section,
 		     struct section_result *res);
 
 /* ---- sections ---- */
 
 struct section_result {
-	unsigned int runs_ok[VMM_COUNT], runs_failed[VMM_COUNT];
+	unsigned int runs_ok[MAX_COLS], runs_failed[MAX_COLS];
+	bool skipped;               /* nothing to run (e.g. a missing program) */
 };
 
 struct section {
@@ -200,5 +328,14 @@ struct section {
 
 int section_launch(struct bench_cfg *cfg, struct section_result *res);
 int section_mem(struct bench_cfg *cfg, struct section_result *res);
+int section_blk(struct bench_cfg *cfg, struct section_result *res);
+int section_api(struct bench_cfg *cfg, struct section_result *res);
+int section_jail(struct bench_cfg *cfg, struct section_result *res);
+
+/* ---- seccomp filter cost (seccomp_cost.c) ---- */
+
+/* Prints, per policy kind, the filter size, the time to install it and the
+ * added cost per allowed syscall, measured in forked children. */
+void seccomp_cost_report(unsigned int iterations);
 
 #endif

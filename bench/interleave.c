@@ -1,6 +1,6 @@
 /* The run schedule shared by all sections: warm-up runs, then recorded runs
- * alternating between the VMMs (cellvm, qemu, cellvm, qemu, ...), so slow
- * drifts of the host (other load, page cache, frequency) hit both alike. */
+ * alternating between the columns (cellvm, qemu, cellvm, qemu, ...), so slow
+ * drifts of the host (other load, page cache, frequency) hit all alike. */
 #include "bench.h"
 
 #include <stdio.h>
@@ -8,40 +8,59 @@
 static void one_run(struct bench_cfg *cfg, const struct run_hooks *h, struct run_ctx *rc,
 		    struct section_result *res)
 {
-	char *argv[48];
-	char storage[1024];
-	struct vm_run r;
+	struct argv_buf a;
+	struct vm_run r = { .c.pid = -1 };
+	bool ok = false;
 
-	vmm_argv(cfg, rc->id, h->scenarios, argv, 48, storage, sizeof(storage));
 	if (h->before)
 		h->before(rc);
-	vm_run(&r, argv, cfg->timeout_ms, h->on_line, rc);
-	bool ok = vm_run_passed(&r, &cfg->vmm[rc->id]);
-	if (ok && !rc->warmup)
-		ok = h->record(rc, &r);
+	char why[256] = "";
+	if (h->prepare && !h->prepare(rc, why, sizeof(why))) {
+		snprintf(r.why, sizeof(r.why), "%s", why[0] ? why : "setup failed");
+	} else {
+		/* After prepare: the command line may name what it made. */
+		if (h->argv) {
+			h->argv(rc, &a);
+		} else {
+			char cmdline[256];
+			snprintf(cmdline, sizeof(cmdline), "probe=%s", h->scenarios);
+			vmm_argv(cfg, rc->id, cmdline, false, &a);
+		}
+		vm_run(&r, a.argv, cfg->timeout_ms, h->on_line, rc);
+		if (h->finish)
+			h->finish(rc, &r);
+		ok = vm_run_passed(&r, &cfg->vmm[rc->id]);
+		if (ok && !rc->warmup)
+			ok = h->record(rc, &r);
+	}
+	if (bench_interrupted)
+		return; /* its failure is ours, not the VMM's */
 	if (cfg->verbose)
 		fprintf(stderr, "bench: %s %s run %u: %s (exit %.1f ms, status 0x%x)\n",
-			cfg->vmm[rc->id].name, rc->warmup ? "warm-up" : "recorded", rc->run,
-			ok ? "ok" : r.why, ns_to_ms(r.t_exit - r.t_spawn), (unsigned int)r.status);
+			cfg->col[rc->col].name, rc->warmup ? "warm-up" : "recorded", rc->run,
+			ok ? "ok" : r.why, r.t_exit ? ns_to_ms(r.t_exit - r.t_spawn) : 0.0,
+			(unsigned int)r.status);
 	if (!ok)
-		report_failure(cfg, rc->id, rc->run, &r);
+		report_failure(cfg, rc->col, rc->run, &r);
 	if (rc->warmup)
 		return;
 	if (ok)
-		res->runs_ok[rc->id]++;
+		res->runs_ok[rc->col]++;
 	else
-		res->runs_failed[rc->id]++;
+		res->runs_failed[rc->col]++;
 }
 
 void run_interleaved(struct bench_cfg *cfg, const struct run_hooks *h, void *section,
 		     struct section_result *res)
 {
-	for (unsigned int i = 0; i < cfg->warmup + cfg->runs; i++) {
+	unsigned int runs = h->runs ? h->runs : cfg->runs;
+
+	for (unsigned int i = 0; i < cfg->warmup + runs && !bench_interrupted; i++) {
 		bool warm = i < cfg->warmup;
-		for (int id = 0; id < VMM_COUNT; id++) {
-			if (!vmm_available(cfg, (enum vmm_id)id))
+		for (unsigned int col = 0; col < cfg->ncols && !bench_interrupted; col++) {
+			if (!column_available(cfg, col))
 				continue;
-			struct run_ctx rc = { .cfg = cfg, .id = (enum vmm_id)id,
+			struct run_ctx rc = { .cfg = cfg, .col = col, .id = cfg->col[col].vmm,
 					      .run = warm ? i + 1 : i - cfg->warmup + 1,
 					      .warmup = warm, .section = section };
 			one_run(cfg, h, &rc, res);

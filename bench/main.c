@@ -9,18 +9,24 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/utsname.h>
 #include <time.h>
 #include <unistd.h>
 
-/* Later sections (block IOPS cellvm-blk vs QEMU, launch with/without the
- * jailer, API socket time) are added here. */
 static const struct section sections[] = {
 	{ "launch", "spawn -> guest first instruction / first serial byte / PROBE ready / exit, "
 		    "CPU per launch (probe=hello)", section_launch },
 	{ "mem", "VMM memory overhead (PSS minus guest RAM) while the guest idles "
 		 "(probe=serial)", section_mem },
+	{ "blk", "4 KiB random and 1 MiB sequential I/O in the guest (probe=blkbench): cellvm-blk "
+		 "vs QEMU virtio-blk vs QEMU + qemu-storage-daemon; host CPU per process",
+	  section_blk },
+	{ "api", "process start -> control socket that accepts a connection: wall and CPU ms",
+	  section_api },
+	{ "jail", "launch latency and memory overhead (blk + rng attached) with and without "
+		  "cellvm-jailer; seccomp filter install cost", section_jail },
 };
 #define NSECTIONS (sizeof(sections) / sizeof(sections[0]))
 
@@ -39,6 +45,16 @@ static void usage(FILE *f)
 		"  --settle-ms N        mem: idle time before sampling (default 100)\n"
 		"  --qemu-machine STR   QEMU -M value (default microvm,x-option-roms=on,rtc=off;\n"
 		"                       memory-backend=mem is appended)\n"
+		"  --bin-dir DIR        cellvm-blk, cellvm-rng, cellvm-jailer (default: --cellvm's dir)\n"
+		"  --workdir DIR        temporary files go in a new directory here (default $TMPDIR\n"
+		"                       or /tmp; the blk image needs --blk-mib MiB)\n"
+		"  --blk-runs N         blk: recorded runs per column (default 5)\n"
+		"  --blk-ms N           blk: duration of each of the 6 blkbench phases (default 1000)\n"
+		"  --blk-mib N          blk: image size (default 256)\n"
+		"  --blk-iothread on|off  blk: QEMU's built-in virtio-blk in an iothread (default on)\n"
+		"  --blk-mode poll|irq  blk: the guest polls its used ring or sleeps on interrupts\n"
+		"                       (default poll)\n"
+		"  --jail-uid N, --jail-gid N  jail: what the jailed VM runs as (default 65534)\n"
 		"  --verbose            per-run lines on stderr\n"
 		"  --list | --help\n");
 }
@@ -183,9 +199,13 @@ static void print_host(const struct bench_cfg *cfg)
 			printf("%-7s NOT RUN: %s\n", v->name, v->why_missing);
 	}
 	printf("commands (launch; mem uses probe=serial):\n");
-	for (int i = 0; i < VMM_COUNT; i++)
-		if (vmm_available(cfg, (enum vmm_id)i))
-			vmm_print_command(cfg, (enum vmm_id)i, "hello");
+	for (int i = 0; i < VMM_COUNT; i++) {
+		struct argv_buf a;
+		if (!vmm_available(cfg, (enum vmm_id)i))
+			continue;
+		vmm_argv(cfg, (enum vmm_id)i, "probe=hello", false, &a);
+		argv_print(cfg->vmm[i].name, &a);
+	}
 }
 
 int main(int argc, char **argv)
@@ -201,6 +221,15 @@ int main(int argc, char **argv)
 		{ "timeout", required_argument, NULL, 't' },
 		{ "settle-ms", required_argument, NULL, 's' },
 		{ "qemu-machine", required_argument, NULL, 'M' },
+		{ "bin-dir", required_argument, NULL, 'B' },
+		{ "workdir", required_argument, NULL, 'W' },
+		{ "blk-runs", required_argument, NULL, 'R' },
+		{ "blk-ms", required_argument, NULL, 'T' },
+		{ "blk-mib", required_argument, NULL, 'S' },
+		{ "blk-iothread", required_argument, NULL, 'I' },
+		{ "blk-mode", required_argument, NULL, 'P' },
+		{ "jail-uid", required_argument, NULL, 'U' },
+		{ "jail-gid", required_argument, NULL, 'G' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "list", no_argument, NULL, 'l' },
 		{ "help", no_argument, NULL, 'h' },
@@ -210,6 +239,8 @@ int main(int argc, char **argv)
 		.probe = "build/guest/probe.bzImage", .runs = 10, .warmup = 1, .mem_mib = 128,
 		.timeout_ms = 20000, .settle_ms = 100,
 		.qemu_machine = "microvm,x-option-roms=on,rtc=off",
+		.blk_runs = 5, .blk_ms = 1000, .blk_mib = 256, .blk_iothread = true,
+		.jail_uid = 65534, .jail_gid = 65534,
 	};
 	const char *cellvm = "build/cellvm", *qemu = NULL, *only = NULL;
 	bool on[NSECTIONS];
@@ -227,6 +258,27 @@ int main(int argc, char **argv)
 		case 't': cfg.timeout_ms = parse_uint("--timeout", optarg, 1, 3600) * 1000; break;
 		case 's': cfg.settle_ms = parse_uint("--settle-ms", optarg, 0, 5000); break;
 		case 'M': cfg.qemu_machine = optarg; break;
+		case 'B': cfg.bin_dir = optarg; break;
+		case 'W': cfg.workdir = optarg; break;
+		case 'R': cfg.blk_runs = parse_uint("--blk-runs", optarg, 1, 10000); break;
+		case 'T': cfg.blk_ms = parse_uint("--blk-ms", optarg, 50, 60000); break;
+		case 'S': cfg.blk_mib = parse_uint("--blk-mib", optarg, 2, 65536); break;
+		case 'I':
+			if (strcmp(optarg, "on") != 0 && strcmp(optarg, "off") != 0) {
+				fprintf(stderr, "launch: --blk-iothread wants on or off\n");
+				return 2;
+			}
+			cfg.blk_iothread = strcmp(optarg, "on") == 0;
+			break;
+		case 'P':
+			if (strcmp(optarg, "poll") != 0 && strcmp(optarg, "irq") != 0) {
+				fprintf(stderr, "launch: --blk-mode wants poll or irq\n");
+				return 2;
+			}
+			cfg.blk_irq = strcmp(optarg, "irq") == 0;
+			break;
+		case 'U': cfg.jail_uid = parse_uint("--jail-uid", optarg, 1, 4000000000u); break;
+		case 'G': cfg.jail_gid = parse_uint("--jail-gid", optarg, 1, 4000000000u); break;
 		case 'v': cfg.verbose = true; break;
 		case 'l':
 			for (size_t i = 0; i < NSECTIONS; i++)
@@ -246,6 +298,8 @@ int main(int argc, char **argv)
 		return 2;
 
 	spawn_setup_cleanup();
+	/* Polling sleeps (api: every 50 us) should last what they ask for. */
+	prctl(PR_SET_TIMERSLACK, 1UL, 0, 0, 0);
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	if (access(cfg.probe, R_OK) != 0) {
 		fprintf(stderr, "launch: probe guest %s: %s (run make all)\n", cfg.probe,
@@ -257,6 +311,17 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	vmm_init(&cfg, cellvm, qemu);
+	if (!cfg.bin_dir) {
+		/* The device programs and the jailer are built next to cellvm. */
+		static char dir[4096];
+		snprintf(dir, sizeof(dir), "%s", cellvm);
+		char *slash = strrchr(dir, '/');
+		if (slash)
+			*slash = '\0';
+		else
+			snprintf(dir, sizeof(dir), ".");
+		cfg.bin_dir = dir;
+	}
 	if (!vmm_available(&cfg, VMM_CELLVM)) {
 		fprintf(stderr, "launch: cellvm: %s\n", cfg.vmm[VMM_CELLVM].why_missing);
 		return 1;
@@ -267,20 +332,24 @@ int main(int argc, char **argv)
 		       cfg.vmm[VMM_QEMU].why_missing);
 
 	int failed = 0;
-	for (size_t i = 0; i < NSECTIONS; i++) {
+	for (size_t i = 0; i < NSECTIONS && !bench_interrupted; i++) {
 		struct section_result res = { 0 };
 		if (!on[i])
 			continue;
 		if (sections[i].run(&cfg, &res) < 0)
 			failed++;
-		for (int id = 0; id < VMM_COUNT; id++)
+		for (unsigned int id = 0; id < cfg.ncols; id++)
 			if (res.runs_failed[id]) {
 				printf("   %s: %u of %u recorded %s run(s) FAILED\n",
-				       cfg.vmm[id].name, res.runs_failed[id],
+				       cfg.col[id].name, res.runs_failed[id],
 				       res.runs_failed[id] + res.runs_ok[id], sections[i].name);
 				failed++;
 			}
 	}
-	report_summary(&cfg);
+	if (bench_interrupted) {
+		printf("\ninterrupted: runs stopped, temporary files removed\n");
+		return 130;
+	}
+	report_summary();
 	return failed ? 1 : 0;
 }

@@ -43,7 +43,7 @@ static pid_t parent_of(pid_t pid)
 
 /* root first, then every descendant (by scanning /proc: this kernel may
  * lack /proc/PID/task/TID/children). */
-static size_t process_tree(pid_t root, pid_t *out, size_t max)
+size_t process_tree(pid_t root, pid_t *out, size_t max)
 {
 	pid_t pids[4096], ppids[4096];
 	size_t npids = 0, n = 0;

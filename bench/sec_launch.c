@@ -28,7 +28,7 @@ static double tv_ms(struct timeval tv)
 static bool record(struct run_ctx *rc, struct vm_run *r)
 {
 	struct launch *l = rc->section;
-	enum vmm_id id = rc->id;
+	unsigned int id = rc->col;
 
 	if (!r->t_first_line) {
 		snprintf(r->why, sizeof(r->why), "no probe line on the serial console");
@@ -74,15 +74,17 @@ int section_launch(struct bench_cfg *cfg, struct section_result *res)
 				    .unit = UNIT_MS, .in_summary = true },
 		},
 	};
+	columns_default(cfg);
 	for (int i = M_BT_SPAWN; i <= M_BT_CPU; i++)
-		for (int id = 0; id < VMM_COUNT; id++)
-			if (!cfg->vmm[id].has_boot_timer)
-				l.m[i].na[id] = no_bt;
+		for (unsigned int c = 0; c < cfg->ncols; c++)
+			if (!cfg->vmm[cfg->col[c].vmm].has_boot_timer)
+				l.m[i].na[c] = no_bt;
 
 	struct run_hooks h = { .scenarios = "hello", .record = record };
 	report_section_header(cfg, "launch",
 			      "launch latency and CPU, probe=hello, 1 vCPU; times from just "
-			      "before fork() of the VMM");
+			      "before fork() of the VMM",
+			      cfg->runs);
 	run_interleaved(cfg, &h, &l, res);
 	for (int i = 0; i < M_COUNT; i++) {
 		report_metric(cfg, &l.m[i]);

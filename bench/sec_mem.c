@@ -56,7 +56,7 @@ static bool record(struct run_ctx *rc, struct vm_run *r)
 {
 	struct mem *m = rc->section;
 	struct mem_sample *s = &m->s;
-	enum vmm_id id = rc->id;
+	unsigned int id = rc->col;
 
 	if (!m->sampled) {
 		snprintf(r->why, sizeof(r->why), "no \"PROBE serial waiting\" line");
@@ -78,7 +78,7 @@ static bool record(struct run_ctx *rc, struct vm_run *r)
 		fprintf(stderr,
 			"bench: %s mem: %u process(es), %u thread(s), %u guest-RAM mapping(s), "
 			"PSS %ld KiB (guest %ld), USS %ld KiB (guest %ld), RSS %ld KiB\n",
-			rc->cfg->vmm[id].name, s->nproc, s->nthreads, s->guest_maps, s->pss,
+			rc->cfg->col[id].name, s->nproc, s->nthreads, s->guest_maps, s->pss,
 			s->guest_pss, s->uss, s->guest_uss, s->rss);
 	return true;
 }
@@ -111,7 +111,8 @@ int section_mem(struct bench_cfg *cfg, struct section_result *res)
 
 	struct run_hooks h = { .scenarios = "serial", .on_line = on_line, .record = record,
 			       .before = before };
-	report_section_header(cfg, "mem", what);
+	columns_default(cfg);
+	report_section_header(cfg, "mem", what, cfg->runs);
 	run_interleaved(cfg, &h, &m, res);
 	for (int i = 0; i < M_COUNT; i++) {
 		report_metric(cfg, &m.m[i]);

@@ -51,22 +51,46 @@ static void kill_live(void)
 			kill(-(pid_t)live[i], SIGKILL);
 }
 
-static void on_fatal_signal(int sig)
+volatile sig_atomic_t bench_interrupted;
+
+/* The first signal ends the runs (their VMMs die, the loops see the flag)
+ * so the bench still removes its files and jails; SA_RESETHAND makes a
+ * second one fatal at once. */
+static void on_stop_signal(int sig)
+{
+	(void)sig;
+	bench_interrupted = 1;
+	kill_live();
+}
+
+static void at_exit(void)
 {
 	kill_live();
-	signal(sig, SIG_DFL);
-	raise(sig);
+	cleanup_run();
 }
 
 void spawn_setup_cleanup(void)
 {
-	struct sigaction sa = { .sa_handler = on_fatal_signal };
+	struct sigaction sa = { .sa_handler = on_stop_signal, .sa_flags = SA_RESETHAND };
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
-	atexit(kill_live);
+	atexit(at_exit);
+}
+
+void sleep_ms(unsigned int ms)
+{
+	struct timespec ts = { .tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000 };
+	while (nanosleep(&ts, &ts) < 0 && errno == EINTR && !bench_interrupted)
+		;
+}
+
+static int64_t left_ms(int64_t deadline)
+{
+	int64_t left = (deadline - mono_ns()) / 1000000;
+	return left > 0 ? left : 0;
 }
 
 static void close_fd(int *fd)
@@ -174,6 +198,97 @@ int child_reap(struct child *c, struct rusage *ru)
 	live_del(c->pid);
 	c->pid = -1;
 	return status;
+}
+
+bool child_exited_within(struct child *c, unsigned int ms)
+{
+	int64_t deadline = mono_ns() + (int64_t)ms * 1000000;
+
+	if (c->pid <= 0)
+		return false;
+	for (;;) {
+		siginfo_t si = { 0 };
+		if (waitid(P_PID, (id_t)c->pid, &si, WEXITED | WNOHANG | WNOWAIT) == 0 &&
+		    si.si_pid == c->pid)
+			return true;
+		if (mono_ns() >= deadline)
+			return false;
+		if (c->pidfd >= 0) {
+			struct pollfd p = { .fd = c->pidfd, .events = POLLIN };
+			int left = (int)((deadline - mono_ns()) / 1000000) + 1;
+			poll(&p, 1, left > 0 ? left : 1);
+		} else {
+			sleep_ms(1);
+		}
+	}
+}
+
+int child_wait_ms(struct child *c, unsigned int ms, struct rusage *ru)
+{
+	return child_exited_within(c, ms) ? child_reap(c, ru) : -1;
+}
+
+bool group_wait_gone(pid_t pgid, unsigned int ms)
+{
+	int64_t deadline = mono_ns() + (int64_t)ms * 1000000;
+
+	while (kill(-pgid, 0) == 0) {
+		if (mono_ns() >= deadline)
+			return false;
+		kill(-pgid, SIGKILL);
+		sleep_ms(2);
+	}
+	return true;
+}
+
+int run_command(char *const argv[], unsigned int timeout_ms, char *out, size_t len)
+{
+	struct child c;
+	char err[128];
+	size_t n = 0;
+	int64_t deadline;
+
+	if (len)
+		out[0] = '\0';
+	if (child_spawn(&c, argv, err, sizeof(err)) < 0) {
+		snprintf(out, len, "%s", err);
+		return -1;
+	}
+	close_fd(&c.in_fd);
+	deadline = mono_ns() + (int64_t)timeout_ms * 1000000;
+	while (c.out_fd >= 0 || c.err_fd >= 0) {
+		int64_t left = (deadline - mono_ns()) / 1000000;
+		if (left <= 0)
+			break;
+		struct pollfd p[2] = { { .fd = c.out_fd, .events = POLLIN },
+				       { .fd = c.err_fd, .events = POLLIN } };
+		if (poll(p, 2, (int)left) <= 0)
+			continue;
+		for (int i = 0; i < 2; i++) {
+			int *fd = i ? &c.err_fd : &c.out_fd;
+			char buf[512];
+			if (*fd < 0 || !(p[i].revents & (POLLIN | POLLHUP | POLLERR)))
+				continue;
+			ssize_t r = read(*fd, buf, sizeof(buf));
+			if (r > 0) {
+				size_t k = (size_t)r < len - n - 1 ? (size_t)r : len - n - 1;
+				if (len && k) {
+					memcpy(out + n, buf, k);
+					n += k;
+					out[n] = '\0';
+				}
+			} else if (r == 0 || errno != EAGAIN) {
+				close_fd(fd);
+			}
+		}
+	}
+	int st = child_wait_ms(&c, (unsigned int)(left_ms(deadline)), NULL);
+	if (st == -1) {
+		child_kill_group(&c);
+		child_reap(&c, NULL);
+	}
+	child_close_fds(&c);
+	return st;
 }
 
 int capture_first_line(char *const argv[], char *out, size_t len)

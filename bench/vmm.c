@@ -3,7 +3,6 @@
 #include "bench.h"
 
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,25 +14,22 @@
 static const char *const cellvm_memfds[] = { "cellvm-guest-ram", NULL };
 static const char *const qemu_memfds[] = { "memory-backend-memfd", "mem", NULL };
 
-static char qemu_found[4096];
-
-static const char *find_in_path(const char *name)
+bool find_in_path(const char *name, char *out, size_t len)
 {
 	const char *path = getenv("PATH");
 	if (!path || !*path)
 		path = "/usr/local/bin:/usr/bin:/bin";
 	while (*path) {
-		size_t len = strcspn(path, ":");
-		if (len > 0 && len < sizeof(qemu_found) - strlen(name) - 2) {
-			snprintf(qemu_found, sizeof(qemu_found), "%.*s/%s", (int)len, path, name);
-			if (access(qemu_found, X_OK) == 0)
-				return qemu_found;
-		}
-		path += len;
+		size_t n = strcspn(path, ":");
+		if (n > 0 && (size_t)snprintf(out, len, "%.*s/%s", (int)n, path, name) < len &&
+		    access(out, X_OK) == 0)
+			return true;
+		path += n;
 		if (*path == ':')
 			path++;
 	}
-	return NULL;
+	out[0] = '\0';
+	return false;
 }
 
 static void probe_version(struct vmm *v)
@@ -66,7 +62,8 @@ void vmm_init(struct bench_cfg *cfg, const char *cellvm, const char *qemu)
 			snprintf(q->why_missing, sizeof(q->why_missing), "%s: %s", qemu,
 				 strerror(errno));
 	} else {
-		q->path = find_in_path("qemu-system-x86_64");
+		static char found[4096];
+		q->path = find_in_path("qemu-system-x86_64", found, sizeof(found)) ? found : NULL;
 		if (!q->path)
 			snprintf(q->why_missing, sizeof(q->why_missing),
 				 "qemu-system-x86_64 not found in PATH (apt-get install "
@@ -82,78 +79,48 @@ bool vmm_available(const struct bench_cfg *cfg, enum vmm_id id)
 	return cfg->vmm[id].path != NULL;
 }
 
-/* Formats into *pos (advanced past the NUL) and returns the string. */
-__attribute__((format(printf, 3, 4))) static char *store(char **pos, char *end, const char *fmt, ...)
+void vmm_argv(const struct bench_cfg *cfg, enum vmm_id id, const char *cmdline, bool virtio,
+	      struct argv_buf *a)
 {
-	char *s = *pos;
-	va_list ap;
-
-	va_start(ap, fmt);
-	int n = vsnprintf(s, (size_t)(end - s), fmt, ap);
-	va_end(ap);
-	if (n < 0 || n >= end - s) {
-		fprintf(stderr, "bench: internal error: argv storage too small\n");
-		abort();
-	}
-	*pos = s + n + 1;
-	return s;
-}
-
-void vmm_argv(const struct bench_cfg *cfg, enum vmm_id id, const char *scenarios, char **argv,
-	      size_t max, char *storage, size_t storage_len)
-{
-	char *pos = storage, *end = storage + storage_len;
-	const char *mem = store(&pos, end, "%u", cfg->mem_mib);
-	const char *cmdline = store(&pos, end, "probe=%s", scenarios);
-	size_t n = 0;
-
-#define ARG(s)                                                                 \
-	do {                                                                   \
-		if (n + 1 >= max)                                              \
-			abort();                                               \
-		argv[n++] = (char *)(s);                                       \
-	} while (0)
-
+	argv_init(a);
 	if (id == VMM_CELLVM) {
-		ARG(cfg->vmm[id].path);
-		ARG("run");
-		ARG("--kernel"); ARG(cfg->probe);
-		ARG("--mem"); ARG(mem);
-		ARG("--cpus"); ARG("1");
-		ARG("--boot-timer");
-		ARG("--cmdline"); ARG(cmdline);
-	} else {
-		/* A microVM as light as QEMU offers: microvm machine (no PCI, no
-		 * firmware beyond qboot + the linuxboot option ROM that -kernel
-		 * needs), no RTC (cellvm has none), no default devices, only
-		 * COM1 and the debug-exit port; guest RAM in a named memfd like
-		 * cellvm's, so both are counted the same way. */
-		ARG(cfg->vmm[id].path);
-		ARG("-M"); ARG(store(&pos, end, "%s,memory-backend=mem", cfg->qemu_machine));
-		ARG("-object"); ARG(store(&pos, end, "memory-backend-memfd,id=mem,size=%uM",
-					  cfg->mem_mib));
-		ARG("-enable-kvm");
-		ARG("-cpu"); ARG("host,-arch-capabilities");
-		ARG("-m"); ARG(mem);
-		ARG("-smp"); ARG("1");
-		ARG("-nodefaults"); ARG("-no-user-config"); ARG("-nographic");
-		ARG("-serial"); ARG("stdio");
-		ARG("-device"); ARG("isa-debug-exit,iobase=0xf4,iosize=4");
-		ARG("-kernel"); ARG(cfg->probe);
-		ARG("-append"); ARG(cmdline);
+		/* cellvm adds the virtio_mmio.device= words itself. */
+		argv_add(a, cfg->vmm[id].path);
+		argv_add(a, "run");
+		argv_add(a, "--kernel"); argv_add(a, cfg->probe);
+		argv_add(a, "--mem"); argv_addf(a, "%u", cfg->mem_mib);
+		argv_add(a, "--cpus"); argv_add(a, "1");
+		argv_add(a, "--boot-timer");
+		argv_add(a, "--cmdline"); argv_add(a, cmdline);
+		return;
 	}
-	argv[n] = NULL;
-#undef ARG
-}
-
-void vmm_print_command(const struct bench_cfg *cfg, enum vmm_id id, const char *scenarios)
-{
-	char *argv[48];
-	char storage[1024];
-
-	vmm_argv(cfg, id, scenarios, argv, 48, storage, sizeof(storage));
-	printf("  %-7s", cfg->vmm[id].name);
-	for (size_t i = 0; argv[i]; i++)
-		printf(strchr(argv[i], ' ') ? " \"%s\"" : " %s", argv[i]);
-	printf("\n");
+	/* A microVM as light as QEMU offers: microvm machine (no PCI, no
+	 * firmware beyond qboot + the linuxboot option ROM that -kernel
+	 * needs), no RTC (cellvm has none), no default devices, only COM1
+	 * and the debug-exit port; guest RAM in a named memfd like cellvm's,
+	 * so both are counted the same way. With virtio devices: acpi=off is
+	 * what makes QEMU write the virtio_mmio.device= words the probe
+	 * reads, force-legacy=false gives the modern transport the probe
+	 * drives, and the memfd is shared so vhost-user backends can map it. */
+	argv_add(a, cfg->vmm[id].path);
+	argv_add(a, "-M");
+	argv_addf(a, "%s%s,memory-backend=mem", cfg->qemu_machine, virtio ? ",acpi=off" : "");
+	argv_add(a, "-object");
+	argv_addf(a, "memory-backend-memfd,id=mem,size=%uM%s", cfg->mem_mib,
+		  virtio ? ",share=on" : "");
+	argv_add(a, "-enable-kvm");
+	/* Thread names ("CPU 0/KVM", "IO io0"), so CPU time can be split. */
+	argv_add(a, "-name"); argv_add(a, "bench,debug-threads=on");
+	argv_add(a, "-cpu"); argv_add(a, "host,-arch-capabilities");
+	argv_add(a, "-m"); argv_addf(a, "%u", cfg->mem_mib);
+	argv_add(a, "-smp"); argv_add(a, "1");
+	argv_add(a, "-nodefaults"); argv_add(a, "-no-user-config"); argv_add(a, "-nographic");
+	argv_add(a, "-serial"); argv_add(a, "stdio");
+	argv_add(a, "-device"); argv_add(a, "isa-debug-exit,iobase=0xf4,iosize=4");
+	if (virtio) {
+		argv_add(a, "-global");
+		argv_add(a, "virtio-mmio.force-legacy=false");
+	}
+	argv_add(a, "-kernel"); argv_add(a, cfg->probe);
+	argv_add(a, "-append"); argv_add(a, cmdline);
 }

@@ -153,6 +153,7 @@ int vm_run(struct vm_run *r, char *const argv[], unsigned int timeout_ms, vm_lin
 		return ret;
 	}
 	r->t_spawn = r->c.t_spawn_ns;
+	r->pid = r->c.pid;
 	int64_t deadline = r->t_spawn + (int64_t)timeout_ms * 1000000;
 
 	while (!r->exited || r->c.out_fd >= 0 || r->c.err_fd >= 0) {

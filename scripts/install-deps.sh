@@ -3,7 +3,7 @@
 # Quiet and quick when everything is already there.
 set -eu
 PKGS="gcc make pkg-config libc6-dev libseccomp-dev libcap-dev liburing-dev libprotobuf-c-dev
-protobuf-c-compiler libcriterion-dev qemu-system-x86 qemu-utils busybox-static cpio xz-utils
+protobuf-c-compiler libjson-c-dev libcriterion-dev qemu-system-x86 qemu-utils busybox-static cpio xz-utils
 binutils acpica-tools"
 missing=""
 for p in $PKGS; do

@@ -41,6 +41,7 @@
 #define LAYOUT_LAPIC_ADDR      0xfee00000ULL
 
 /* Interrupt lines (IOAPIC pins == ISA IRQs for 0..15). */
+#define IRQ_I8042_KBD          1
 #define IRQ_SERIAL_COM1        4
 #define IRQ_VIRTIO_FIRST       5
 #define IOAPIC_PINS            24

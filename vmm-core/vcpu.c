@@ -2,6 +2,7 @@
 #include "cpuid.h"
 #include "exit_codes.h"
 #include "log.h"
+#include "thread_kind.h"
 
 #include <errno.h>
 #include <signal.h>
@@ -46,11 +47,16 @@ int vcpu_create(struct vm *vm, struct vcpu *v, unsigned int id)
 		v->fd = -1;
 		return ret;
 	}
+	/* Kernel counters are a bonus for the metrics: without them (an old
+	 * kernel) the VM runs the same. */
+	if (kvm_stats_open(&v->stats, v->fd) < 0)
+		log_debug("vcpu %u: KVM binary stats unavailable", id);
 	return 0;
 }
 
 void vcpu_destroy(struct vcpu *v)
 {
+	kvm_stats_close(&v->stats);
 	if (v->run)
 		munmap(v->run, v->vm->run_size);
 	if (v->fd >= 0)
@@ -161,12 +167,20 @@ int vcpu_configure(struct vcpu *v, const struct kvm_cpuid2 *supported, unsigned 
 	return 0;
 }
 
+static void vcpu_count(struct vcpu *v, enum vcpu_exit_kind kind)
+{
+	uint64_t *c = &v->exits[kind];
+
+	__atomic_store_n(c, __atomic_load_n(c, __ATOMIC_RELAXED) + 1, __ATOMIC_RELAXED);
+}
+
 static void vcpu_handle_io(struct vcpu *v)
 {
 	struct kvm_run *run = v->run;
 	uint8_t *data = (uint8_t *)run + run->io.data_offset;
 	unsigned int size = run->io.size;
 
+	vcpu_count(v, run->io.direction == KVM_EXIT_IO_OUT ? VCPU_EXIT_IO_OUT : VCPU_EXIT_IO_IN);
 	for (uint32_t i = 0; i < run->io.count; i++, data += size) {
 		if (run->io.direction == KVM_EXIT_IO_OUT)
 			bus_write(&v->vm->pio, run->io.port, data, size);
@@ -180,6 +194,7 @@ static void vcpu_handle_mmio(struct vcpu *v)
 	struct kvm_run *run = v->run;
 	unsigned int len = run->mmio.len;
 
+	vcpu_count(v, run->mmio.is_write ? VCPU_EXIT_MMIO_WRITE : VCPU_EXIT_MMIO_READ);
 	if (len == 0 || len > sizeof(run->mmio.data))
 		return;
 	if (run->mmio.is_write) {
@@ -220,34 +235,43 @@ static bool vcpu_handle_exit(struct vcpu *v)
 		vcpu_handle_mmio(v);
 		return true;
 	case KVM_EXIT_INTR:
+		vcpu_count(v, VCPU_EXIT_INTERRUPTED);
+		return true;
 	case KVM_EXIT_IRQ_WINDOW_OPEN:
+		vcpu_count(v, VCPU_EXIT_OTHER);
 		return true;
 	case KVM_EXIT_HLT:
+		vcpu_count(v, VCPU_EXIT_HLT);
 		/* Only reachable without an in-kernel LAPIC; nothing will wake us. */
 		log_error("vcpu %u: halted with interrupts the core cannot deliver", v->id);
 		vm_stop_request(stop, EXIT_VMM_ERROR);
 		return false;
 	case KVM_EXIT_SHUTDOWN:
+		vcpu_count(v, VCPU_EXIT_SHUTDOWN);
 		vcpu_log_state(v, "triple fault (KVM_EXIT_SHUTDOWN)");
 		vm_stop_request(stop, EXIT_TRIPLE_FAULT);
 		return false;
 	case KVM_EXIT_SYSTEM_EVENT:
+		vcpu_count(v, VCPU_EXIT_SYSTEM_EVENT);
 		log_info("vcpu %u: guest system event %u: stopping the VM", v->id,
 			 run->system_event.type);
 		vm_stop_request(stop, run->system_event.type == KVM_SYSTEM_EVENT_CRASH ?
 					      EXIT_KVM_INTERNAL : EXIT_GUEST_OK);
 		return false;
 	case KVM_EXIT_FAIL_ENTRY:
+		vcpu_count(v, VCPU_EXIT_FAIL_ENTRY);
 		log_error("vcpu %u: KVM entry failed, reason 0x%llx", v->id,
 			  (unsigned long long)run->fail_entry.hardware_entry_failure_reason);
 		vm_stop_request(stop, EXIT_KVM_INTERNAL);
 		return false;
 	case KVM_EXIT_INTERNAL_ERROR:
+		vcpu_count(v, VCPU_EXIT_INTERNAL_ERROR);
 		log_error("vcpu %u: KVM internal error, suberror %u", v->id, run->internal.suberror);
 		vcpu_log_state(v, "internal error");
 		vm_stop_request(stop, EXIT_KVM_INTERNAL);
 		return false;
 	default:
+		vcpu_count(v, VCPU_EXIT_OTHER);
 		log_error("vcpu %u: unhandled KVM exit reason %u", v->id, run->exit_reason);
 		vcpu_log_state(v, "unhandled exit");
 		vm_stop_request(stop, EXIT_KVM_INTERNAL);
@@ -259,17 +283,31 @@ static void *vcpu_thread(void *arg)
 {
 	struct vcpu *v = arg;
 	struct vm_stop *stop = &v->vm->stop;
+	struct vcpu_gate *gate = &v->vm->gate;
 	sigset_t set;
 
+	if (thread_kind_enter(THREAD_CORE_VCPU, v->id) < 0) {
+		vm_stop_request(stop, EXIT_VMM_ERROR);
+		return NULL;
+	}
 	/* Only vCPU threads take the kick signal; it was blocked in main. */
 	sigemptyset(&set);
 	sigaddset(&set, VCPU_KICK_SIGNAL);
 	pthread_sigmask(SIG_UNBLOCK, &set, NULL);
 
+	vcpu_gate_enter(gate);
 	while (!vm_stop_requested(stop)) {
+		if (vcpu_gate_pending(gate)) {
+			vcpu_gate_park(gate);
+			continue;
+		}
 		if (ioctl(v->fd, KVM_RUN, 0) < 0) {
 			if (errno == EINTR || errno == EAGAIN) {
-				v->run->immediate_exit = 0;
+				vcpu_count(v, VCPU_EXIT_INTERRUPTED);
+				/* Sequentially consistent, like the kicker's stores:
+				 * either the pause flag is seen on the next check or
+				 * the kicker's immediate_exit survives this reset. */
+				__atomic_store_n(&v->run->immediate_exit, 0, __ATOMIC_SEQ_CST);
 				continue;
 			}
 			log_error("vcpu %u: KVM_RUN: %s", v->id, strerror(errno));
@@ -279,6 +317,7 @@ static void *vcpu_thread(void *arg)
 		if (!vcpu_handle_exit(v))
 			break;
 	}
+	vcpu_gate_leave(gate);
 	return NULL;
 }
 

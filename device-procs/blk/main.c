@@ -6,12 +6,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/signalfd.h>
+#include <sys/sysinfo.h>
 #include <unistd.h>
 
 #include "blk_dev.h"
 #include "blk_image.h"
 #include "blk_log.h"
 #include "blk_opts.h"
+#include "sandbox.h"
 #include "vu_backend.h"
 #include "vu_listen.h"
 
@@ -52,9 +54,12 @@ int main(int argc, char **argv)
 	struct blk_image img = { .fd = -1 };
 	struct blk_dev dev;
 	struct blk_dev_params dp;
+	struct sandbox_opts sb;
 	bool dev_ready = false;
 	int stop_fd = -1, sock = -1, rc = EXIT_FAILURE, r;
 
+	if (sandbox_parse_args(&argc, argv, &sb, "cellvm-blk") < 0)
+		return EXIT_USAGE;
 	if (blk_opts_parse(&o, argc, argv, stderr) < 0) {
 		fprintf(stderr, "cellvm-blk: try --help\n");
 		return EXIT_USAGE;
@@ -103,6 +108,17 @@ int main(int argc, char **argv)
 	blk_log("serving %llu sectors%s, %u queue(s) of depth %u",
 		(unsigned long long)img.capacity, img.read_only ? " read-only" : "", o.queues,
 		o.queue_depth);
+	/* Writes never reach past the image; io_uring's workers (at most 4
+	 * per CPU for files) count as tasks. */
+	if (sandbox_enter(&sb, POLICY_DEV_BLK,
+			  &(struct sandbox_limits){
+				  .keep_fds = (int[]){ sock, stop_fd, img.fd, dev.uring.event_fd,
+						       dev.uring.ring.ring_fd },
+				  .n_keep = 5,
+				  .max_file_bytes = img.read_only ? 0 : img.capacity * 512,
+				  .max_tasks = 1 + 4 * (uint64_t)get_nprocs_conf() },
+			  "cellvm-blk") < 0)
+		goto out;
 	r = vu_backend_serve_opts(sock, stop_fd, &dev.ops, &dev,
 				  &(struct vu_backend_opts){ .verbose = o.verbose });
 	stop_fd_report(stop_fd);

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "rng.h"
+#include "sandbox.h"
 #include "vu_listen.h"
 
 static void usage(FILE *f)
@@ -56,10 +57,13 @@ int main(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	struct vu_backend_opts opts = { 0 };
+	struct sandbox_opts sb;
 	const char *path = NULL;
 	struct rng_dev *rng = NULL;
 	int fd = -1, stop_fd = -1, sock = -1, c, r, status = 1;
 
+	if (sandbox_parse_args(&argc, argv, &sb, "cellvm-rng") < 0)
+		return 2;
 	if (wants_capabilities(argc, argv)) {
 		printf("{\n  \"type\": \"rng\"\n}\n");
 		return 0;
@@ -121,6 +125,12 @@ int main(int argc, char **argv)
 		fprintf(stderr, "cellvm-rng: out of memory\n");
 		goto out;
 	}
+	/* Nothing but the socket and the stop fd from here on; no file is
+	 * ever written. */
+	if (sandbox_enter(&sb, POLICY_DEV_RNG,
+			  &(struct sandbox_limits){ .keep_fds = (int[]){ sock, stop_fd }, .n_keep = 2 },
+			  "cellvm-rng") < 0)
+		goto out;
 	r = vu_backend_serve_opts(sock, stop_fd, &rng_device_ops, rng, &opts);
 	if (opts.verbose)
 		fprintf(stderr, "cellvm-rng: served %llu bytes in %llu requests\n",

@@ -20,11 +20,12 @@
 #define FADT_X_DSDT          140
 #define FADT_HYPERVISOR_ID   268
 
-/* IAPC_BOOT_ARCH: the 8042 flag (bit 1) stays clear so Linux does not
- * probe a keyboard controller; the core only decodes the 8042 reset
- * command on port 0x64, which Linux's reboot path uses regardless. No
+/* IAPC_BOOT_ARCH: an 8042 is present (bit 1). The core's i8042 has a
+ * keyboard so a graceful shutdown can press Ctrl-Alt-Del; without the
+ * flag Linux treats the controller as absent and never binds atkbd. No
  * VGA, and no CMOS RTC (the core emulates neither; the wall clock comes
  * from kvmclock). */
+#define IAPC_8042                 (1u << 1)
 #define IAPC_VGA_NOT_PRESENT      (1u << 2)
 #define IAPC_CMOS_RTC_NOT_PRESENT (1u << 5)
 
@@ -46,7 +47,7 @@ long acpi_fadt_build(uint8_t *t, size_t cap, uint64_t dsdt_gpa)
 	 * they differ, and OSes that read only the 32-bit one still work. */
 	put_le32(t + FADT_DSDT, (uint32_t)dsdt_gpa);
 	put_le64(t + FADT_X_DSDT, dsdt_gpa);
-	put_le16(t + FADT_IAPC_BOOT_ARCH, IAPC_VGA_NOT_PRESENT | IAPC_CMOS_RTC_NOT_PRESENT);
+	put_le16(t + FADT_IAPC_BOOT_ARCH, IAPC_8042 | IAPC_VGA_NOT_PRESENT | IAPC_CMOS_RTC_NOT_PRESENT);
 	put_le32(t + FADT_FLAGS, FADT_F_HW_REDUCED_ACPI | FADT_F_PWR_BUTTON | FADT_F_SLP_BUTTON);
 	t[FADT_MINOR_VERSION] = FADT_MINOR_REVISION;
 	memcpy(t + FADT_HYPERVISOR_ID, "CELLVM  ", 8);

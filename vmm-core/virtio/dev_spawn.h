@@ -1,6 +1,11 @@
-/* Starting cellvm's own device programs: each gets one end of a fresh
- * socketpair as its vhost-user connection and, as fds, the files it
- * serves; it inherits nothing else. */
+/* Starting cellvm's own device programs, each in a sandbox of its own:
+ * fresh user, mount, PID, IPC, UTS, network and cgroup namespaces, as the
+ * uid 0 of its user namespace, which stands for an unprivileged host uid
+ * (dev_ns.h). It gets one end of a fresh socketpair as its vhost-user
+ * connection and, as fds, the files it serves; it inherits nothing else,
+ * not even the core's environment. The program finishes its sandbox
+ * itself once set up (ipc/sandbox.h): it is told so by --sandbox and
+ * --seccomp=MODE, which come first in its arguments. */
 #ifndef CELLVM_DEV_SPAWN_H
 #define CELLVM_DEV_SPAWN_H
 
@@ -17,7 +22,9 @@ struct dev_proc {
 
 /* Runs `program` (looked up next to the cellvm binary) with args. In the
  * child the socket is fd 3 and extra_fds[i] becomes fd 4 + i; args may
- * refer to them by number. Returns 0 or a negative errno. */
+ * refer to them by number. stdin reads EOF, stdout goes to stderr.
+ * Returns 0 once the program has been exec'd, or a negative errno
+ * (-EPERM/-ENOSPC when the host allows no user namespace). */
 int dev_spawn(struct dev_proc *p, const char *program, const char *const *args,
 	      const int *extra_fds, unsigned int n_extra);
 

@@ -10,10 +10,37 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-static int spawn_disk(const struct dev_spec *s, struct dev_proc *p)
+/* Device programs that take --metrics-fd. A program that does not would
+ * refuse the unknown option, so it is only passed where it is known. */
+#define BLK_TAKES_METRICS_FD 0
+#define RNG_TAKES_METRICS_FD 0
+
+/* Creates the counters page for a device about to be spawned: its fd is
+ * added to fds[*nfds] and "--metrics-fd N" to args (N: the child's fd
+ * number, 3 + 1 + index). */
+static int add_metrics_page(const struct dev_metrics **page, const char **args, unsigned int *nargs,
+			    int *fds, unsigned int *nfds, char *numbuf, size_t numlen)
 {
-	const char *args[8];
-	unsigned int n = 0;
+	int fd = dev_metrics_create(page);
+
+	if (fd < 0) {
+		log_warn("cannot create a device metrics page: %s", strerror(-fd));
+		*page = NULL;
+		return 0; /* the device runs without counters */
+	}
+	snprintf(numbuf, numlen, "%u", 4 + *nfds);
+	fds[(*nfds)++] = fd;
+	args[(*nargs)++] = "--metrics-fd";
+	args[(*nargs)++] = numbuf;
+	return 0;
+}
+
+static int spawn_disk(const struct dev_spec *s, struct dev_proc *p, const struct dev_metrics **page)
+{
+	const char *args[12];
+	char metrics_num[16];
+	int fds[2];
+	unsigned int n = 0, nfds = 0;
 	int img;
 	int ret;
 
@@ -25,6 +52,7 @@ static int spawn_disk(const struct dev_spec *s, struct dev_proc *p)
 		log_error("cannot open disk image '%s': %s", s->path, strerror(errno));
 		return ret;
 	}
+	fds[nfds++] = img;
 	args[n++] = "--fd";
 	args[n++] = "3";
 	args[n++] = "--image-fd";
@@ -35,26 +63,47 @@ static int spawn_disk(const struct dev_spec *s, struct dev_proc *p)
 		args[n++] = "--id";
 		args[n++] = s->id;
 	}
+	if (BLK_TAKES_METRICS_FD)
+		add_metrics_page(page, args, &n, fds, &nfds, metrics_num, sizeof(metrics_num));
 	args[n] = NULL;
-	ret = dev_spawn(p, "cellvm-blk", args, &img, 1);
-	close(img);
+	ret = dev_spawn(p, "cellvm-blk", args, fds, nfds);
+	for (unsigned int i = 0; i < nfds; i++)
+		close(fds[i]);
+	return ret;
+}
+
+static int spawn_rng(struct dev_proc *p, const struct dev_metrics **page)
+{
+	const char *args[6] = { "--fd", "3" };
+	char metrics_num[16];
+	int fds[1];
+	unsigned int n = 2, nfds = 0;
+	int ret;
+
+	if (RNG_TAKES_METRICS_FD)
+		add_metrics_page(page, args, &n, fds, &nfds, metrics_num, sizeof(metrics_num));
+	args[n] = NULL;
+	ret = dev_spawn(p, "cellvm-rng", args, fds, nfds);
+	for (unsigned int i = 0; i < nfds; i++)
+		close(fds[i]);
 	return ret;
 }
 
 static int virtio_device_open(const struct dev_spec *s, struct dev_proc *p, int *sock,
-			      uint32_t *virtio_id)
+			      uint32_t *virtio_id, const struct dev_metrics **page)
 {
 	int ret;
 
 	*p = (struct dev_proc){ .pid = -1, .pidfd = -1, .sock = -1 };
+	*page = NULL;
 	switch (s->kind) {
 	case DEV_DISK:
 		*virtio_id = VIRTIO_ID_BLOCK;
-		ret = spawn_disk(s, p);
+		ret = spawn_disk(s, p, page);
 		break;
 	case DEV_RNG:
 		*virtio_id = VIRTIO_ID_RNG;
-		ret = dev_spawn(p, "cellvm-rng", (const char *[]){ "--fd", "3", NULL }, NULL, 0);
+		ret = spawn_rng(p, page);
 		break;
 	case DEV_VHOST_USER:
 	default:
@@ -68,8 +117,11 @@ static int virtio_device_open(const struct dev_spec *s, struct dev_proc *p, int 
 		*sock = ret;
 		return 0;
 	}
-	if (ret < 0)
+	if (ret < 0) {
+		dev_metrics_unmap(*page);
+		*page = NULL;
 		return ret;
+	}
 	*sock = p->sock;
 	return 0;
 }
@@ -83,20 +135,24 @@ int virtio_devices_create(struct virtio_devices *vd, struct vm *vm, const struct
 	memset(vd, 0, sizeof(*vd));
 	for (unsigned int i = 0; i < cfg->ndevs; i++) {
 		const struct dev_spec *s = &cfg->devs[i];
+		const struct dev_metrics *page = NULL;
 		struct dev_proc proc;
 		uint32_t virtio_id = 0;
 		char name[32];
 		int sock = -1;
 
 		snprintf(name, sizeof(name), "%s%u", prefix[s->kind], counts[s->kind]++);
-		if ((ret = virtio_device_open(s, &proc, &sock, &virtio_id)) < 0)
+		if ((ret = virtio_device_open(s, &proc, &sock, &virtio_id, &page)) < 0)
 			goto fail;
 		uint64_t base = LAYOUT_VIRTIO_MMIO_BASE + i * LAYOUT_VIRTIO_MMIO_SIZE;
 		struct vu_device *d = &vd->dev[vd->n];
 		ret = vu_device_init(d, name, virtio_id, vm->vm_fd, &vm->mem, base,
 				     IRQ_VIRTIO_FIRST + i, sock, proc.pid > 0 ? &proc : NULL);
-		if (ret < 0)
+		if (ret < 0) {
+			dev_metrics_unmap(page);
 			goto fail; /* vu_device_init released sock and proc */
+		}
+		vd->metrics[vd->n] = page;
 		vd->n++;
 		if ((ret = bus_register(&vm->mmio, base, LAYOUT_VIRTIO_MMIO_SIZE, &virtio_mmio_bus_ops,
 					&d->transport, d->name)) < 0)
@@ -112,8 +168,11 @@ fail:
 
 void virtio_devices_destroy(struct virtio_devices *vd)
 {
-	for (unsigned int i = 0; i < vd->n; i++)
+	for (unsigned int i = 0; i < vd->n; i++) {
 		vu_device_destroy(&vd->dev[i]);
+		dev_metrics_unmap(vd->metrics[i]);
+		vd->metrics[i] = NULL;
+	}
 	vd->n = 0;
 }
 
@@ -147,10 +206,13 @@ unsigned int virtio_devices_pollfds(const struct virtio_devices *vd, struct poll
 	for (unsigned int i = 0; i < vd->n; i++) {
 		const struct vu_device *d = &vd->dev[i];
 		bool watch = !atomic_load(&d->dead);
+		/* The process is watched until reaped, even after its hang-up
+		 * marked the device dead, so it never lingers as a zombie. */
+		bool watch_proc = d->proc.pid > 0;
 		/* events 0: only hang-up and errors wake us, never the replies
 		 * the vCPU thread is reading on the same socket. */
 		pfd[n++] = (struct pollfd){ .fd = watch ? d->fe.sock : -1, .events = 0 };
-		pfd[n++] = (struct pollfd){ .fd = watch ? d->proc.pidfd : -1, .events = POLLIN };
+		pfd[n++] = (struct pollfd){ .fd = watch_proc ? d->proc.pidfd : -1, .events = POLLIN };
 	}
 	return n;
 }
@@ -172,6 +234,10 @@ void virtio_devices_poll_result(struct virtio_devices *vd, const struct pollfd *
 					 WEXITSTATUS(status));
 			else
 				snprintf(why, sizeof(why), "process ended");
+			/* Its hang-up may have been seen first; the reason is
+			 * still worth a line. */
+			if (atomic_load(&d->dead))
+				log_info("%s: device %s", d->name, why);
 			vu_device_backend_died(d, why);
 		} else if (sock->fd >= 0 && (sock->revents & (POLLHUP | POLLERR | POLLNVAL))) {
 			vu_device_backend_died(d, "closed its vhost-user connection");

@@ -7,14 +7,17 @@
 #include <poll.h>
 #include <stddef.h>
 
-#include "cli.h"
+#include "dev_metrics.h"
+#include "vm_config.h"
 #include "tables/tables.h"
 #include "vm.h"
 #include "vu_device.h"
 
 struct virtio_devices {
 	unsigned int n;
-	struct vu_device dev[CLI_MAX_DEVICES];
+	struct vu_device dev[VM_MAX_DEVICES];
+	/* The counters page each device process keeps, NULL when none. */
+	const struct dev_metrics *metrics[VM_MAX_DEVICES];
 };
 
 /* Starts or connects every device of cfg and puts it on the MMIO bus. */

@@ -1,0 +1,61 @@
+/* The machine a VM is built from. The command line, the config file and
+ * the API's Configure request all produce one of these, and
+ * vm_config_check is the one place its limits are enforced, so every way
+ * in accepts exactly the same machines. It owns its strings and can be
+ * copied with plain assignment. */
+#ifndef CELLVM_VM_CONFIG_H
+#define CELLVM_VM_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "layout.h"
+
+enum dev_kind {
+	DEV_DISK,       /* --disk: cellvm-blk started by the core */
+	DEV_RNG,        /* --rng: cellvm-rng started by the core */
+	DEV_VHOST_USER, /* --vhost-user: a backend someone else started */
+};
+
+#define VM_MAX_DEVICES  16
+#define VM_PATH_MAX     4096
+#define VM_DISK_ID_MAX  20   /* virtio-blk GET_ID returns at most 20 bytes */
+#define VM_SOCK_PATH_MAX 107 /* sun_path less its NUL */
+
+#define VM_DEFAULT_CMDLINE "console=ttyS0 reboot=k panic=1 pci=off"
+#define VM_DEFAULT_MEM_MIB 128
+#define VM_MIN_MEM_MIB     16
+#define VM_MAX_MEM_MIB     (1024ULL * 1024) /* 1 TiB */
+
+struct dev_spec {
+	enum dev_kind kind;
+	uint32_t virtio_id;          /* for DEV_VHOST_USER: from its TYPE */
+	char path[VM_PATH_MAX];      /* image file, or the backend's socket */
+	char id[VM_DISK_ID_MAX + 1];
+	bool read_only;
+};
+
+struct vm_config {
+	char kernel[VM_PATH_MAX];
+	char initrd[VM_PATH_MAX];           /* "" for none */
+	char cmdline[LAYOUT_CMDLINE_MAX];   /* "" for VM_DEFAULT_CMDLINE */
+	uint64_t mem_mib;
+	unsigned int cpus;
+	unsigned int ndevs;
+	struct dev_spec devs[VM_MAX_DEVICES];
+};
+
+void vm_config_defaults(struct vm_config *c);
+
+/* 0, or -EINVAL after writing a one-line reason naming the field. */
+int vm_config_check(const struct vm_config *c, char *err, size_t errlen);
+
+/* Copies src into a fixed buffer; -ENAMETOOLONG if it does not fit. */
+int vm_config_set_str(char *dst, size_t cap, const char *src);
+
+/* "blk" -> 2, "rng" -> 4, else 0; and back ("?" for unknown ids). */
+uint32_t vm_config_virtio_type(const char *name);
+const char *vm_config_virtio_name(uint32_t virtio_id);
+
+#endif

@@ -118,10 +118,10 @@ $(BUILD)/gen/policy_bpf.c $(TBUILD)/gen/policy_bpf.c: %/gen/policy_bpf.c: %/poli
 	$< > $@.tmp && mv $@.tmp $@
 
 # cellvm-jailer (an explicit rule: it is no device program).
-$(BUILD)/cellvm-jailer: $(call obj,$(BUILD),$(wildcard jailer/*.c) policy/caps.c)
+$(BUILD)/cellvm-jailer: $(call obj,$(BUILD),$(wildcard jailer/*.c) policy/caps.c ipc/text_file.c)
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
 
-$(TBUILD)/cellvm-jailer: $(call obj,$(TBUILD),$(wildcard jailer/*.c) policy/caps.c)
+$(TBUILD)/cellvm-jailer: $(call obj,$(TBUILD),$(wildcard jailer/*.c) policy/caps.c ipc/text_file.c)
 	$(CC) $(SAN) -o $@ $^ $(LDLIBS)
 
 all: $(BUILD)/cellvm-jailer

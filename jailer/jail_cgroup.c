@@ -1,4 +1,5 @@
 #include "jail_cgroup.h"
+#include "text_file.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -10,26 +11,6 @@
 #include <unistd.h>
 
 #define MOUNTINFO_MAX (256 * 1024)
-
-static int read_file(const char *path, char *buf, size_t cap)
-{
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	size_t len = 0;
-
-	if (fd < 0)
-		return -errno;
-	while (len < cap - 1) {
-		ssize_t n = read(fd, buf + len, cap - 1 - len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		len += (size_t)n;
-	}
-	close(fd);
-	buf[len] = '\0';
-	return (int)len;
-}
 
 static int write_file(const char *path, const char *text)
 {
@@ -120,7 +101,7 @@ static int read_mountinfo(char **text)
 	*text = malloc(MOUNTINFO_MAX);
 	if (!*text)
 		return -ENOMEM;
-	int ret = read_file("/proc/self/mountinfo", *text, MOUNTINFO_MAX);
+	int ret = text_file_read("/proc/self/mountinfo", *text, MOUNTINFO_MAX);
 	if (ret < 0) {
 		free(*text);
 		*text = NULL;
@@ -158,7 +139,7 @@ static int cpuset_inherit(const struct jail_fs *created, const char *mnt)
 			continue;
 		for (size_t f = 0; f < 2; f++) {
 			int ret = jail_path(path, sizeof(path), "%s/../%s", dir, files[f]);
-			if (ret < 0 || (ret = read_file(path, val, sizeof(val))) < 0)
+			if (ret < 0 || (ret = text_file_read(path, val, sizeof(val))) < 0)
 				return ret;
 			if ((ret = jail_path(path, sizeof(path), "%s/%s", dir, files[f])) < 0 ||
 			    (ret = write_file(path, val)) < 0)
@@ -179,7 +160,7 @@ static int v2_enable(const char *mnt, const char *parent, const char *ctrl)
 	for (const char *p = parent;;) {
 		char have[1024];
 		if ((ret = jail_path(path, sizeof(path), "%s/cgroup.subtree_control", cur)) < 0 ||
-		    (ret = read_file(path, have, sizeof(have))) < 0)
+		    (ret = text_file_read(path, have, sizeof(have))) < 0)
 			return ret;
 		if (!list_has(have, strcspn(have, "\n"), ctrl)) {
 			/* The file separates with spaces, list_has with commas. */
@@ -217,7 +198,7 @@ static int setup_one(const struct jail_cfg *cfg, struct jail_cgroups *cg, const 
 	if (cfg->cgroup_version == 2 && ctrl[0]) {
 		char have[1024];
 		if ((ret = jail_path(path, sizeof(path), "%s/cgroup.controllers", mnt)) < 0 ||
-		    (ret = read_file(path, have, sizeof(have))) < 0)
+		    (ret = text_file_read(path, have, sizeof(have))) < 0)
 			return ret;
 		for (char *c = have; *c; c++)
 			if (*c == ' ')

@@ -1,4 +1,5 @@
 #include "proc_stats.h"
+#include "text_file.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -48,24 +49,14 @@ int proc_parse_smaps_rollup(const char *text, uint64_t *rss_kib, uint64_t *pss_k
 	return have_rss && have_pss ? 0 : -EINVAL;
 }
 
+/* An empty file means the process is gone (procfs shows it that way). */
 static int read_text(const char *path, char *buf, size_t cap)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	size_t len = 0;
+	int n = text_file_read(path, buf, cap);
 
-	if (fd < 0)
-		return -errno;
-	while (len < cap - 1) {
-		ssize_t n = read(fd, buf + len, cap - 1 - len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		len += (size_t)n;
-	}
-	close(fd);
-	buf[len] = '\0';
-	return len ? 0 : -ESRCH;
+	if (n < 0)
+		return n;
+	return n ? 0 : -ESRCH;
 }
 
 int proc_usage_read(pid_t pid, struct proc_usage *u)

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -22,6 +23,20 @@ struct dev_metrics *dev_metrics_attach(int fd)
 		return NULL;
 	}
 	__atomic_store_n(&m->attached, 1, __ATOMIC_RELEASE);
+	return m;
+}
+
+struct dev_metrics *dev_metrics_adopt(int fd, const char *prog)
+{
+	struct dev_metrics *m;
+
+	if (fd < 0)
+		return NULL;
+	m = dev_metrics_attach(fd);
+	if (!m)
+		fprintf(stderr, "%s: --metrics-fd %d is not a counters page; keeping no counters\n",
+			prog, fd);
+	close(fd);
 	return m;
 }
 

@@ -32,6 +32,12 @@ struct dev_metrics {
  * a page from the core. */
 struct dev_metrics *dev_metrics_attach(int fd);
 
+/* Device side, for a --metrics-fd N option: attaches to fd and closes it
+ * either way (the mapping outlives the fd, and a sandboxed device should
+ * hold no fd it has no use for). fd < 0: no page was given, NULL. When fd
+ * is not a counters page, says so on stderr as prog and returns NULL. */
+struct dev_metrics *dev_metrics_adopt(int fd, const char *prog);
+
 static inline void dev_metrics_add(uint64_t *counter, uint64_t n)
 {
 	__atomic_fetch_add(counter, n, __ATOMIC_RELAXED);

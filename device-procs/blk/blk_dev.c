@@ -217,6 +217,7 @@ int blk_dev_init(struct blk_dev *dev, const struct blk_image *img,
 	    p->queue_depth > BLK_QUEUE_DEPTH_MAX || (p->id && strlen(p->id) > BLK_ID_BYTES))
 		return -EINVAL;
 	dev->img = img;
+	dev->metrics = p->metrics;
 	if (p->id)
 		memcpy(dev->id, p->id, strlen(p->id));
 	dev->lim.capacity = img->capacity;

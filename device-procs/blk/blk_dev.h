@@ -10,6 +10,7 @@
 #include "blk_image.h"
 #include "blk_req.h"
 #include "blk_uring.h"
+#include "dev_metrics.h"
 #include "vu_backend.h"
 
 #define BLK_QUEUE_DEPTH_DEFAULT 128
@@ -40,6 +41,7 @@ struct blk_dev_params {
 	unsigned int num_queues;
 	unsigned int queue_depth;  /* requests in flight per queue */
 	const char *id;            /* GET_ID string, at most 20 bytes */
+	struct dev_metrics *metrics; /* the core's counters page, or NULL */
 };
 
 struct blk_dev {
@@ -56,6 +58,7 @@ struct blk_dev {
 	bool no_zero_range;         /* the image refused FALLOC_FL_ZERO_RANGE */
 	unsigned long complaints;   /* log lines about bad requests/errors so far */
 	struct blk_stats stats;
+	struct dev_metrics *metrics; /* NULL: nobody reads counters */
 };
 
 int blk_dev_init(struct blk_dev *dev, const struct blk_image *img,

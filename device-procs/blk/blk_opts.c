@@ -16,6 +16,7 @@ enum {
 	OPT_ID,
 	OPT_SOCKET,
 	OPT_FD,
+	OPT_METRICS_FD,
 	OPT_QUEUES,
 	OPT_QUEUE_DEPTH,
 	OPT_VERBOSE,
@@ -33,6 +34,7 @@ static const struct option blk_long_opts[] = {
 	{ "socket", required_argument, NULL, OPT_SOCKET },
 	{ "socket-path", required_argument, NULL, OPT_SOCKET },
 	{ "fd", required_argument, NULL, OPT_FD },
+	{ "metrics-fd", required_argument, NULL, OPT_METRICS_FD },
 	{ "queues", required_argument, NULL, OPT_QUEUES },
 	{ "queue-depth", required_argument, NULL, OPT_QUEUE_DEPTH },
 	{ "verbose", no_argument, NULL, OPT_VERBOSE },
@@ -45,7 +47,8 @@ void blk_opts_usage(FILE *f)
 {
 	fprintf(f,
 		"usage: cellvm-blk (--image PATH | --image-fd N) (--socket PATH | --fd N)\n"
-		"                  [--ro] [--id NAME] [--queues N] [--queue-depth N] [--verbose]\n"
+		"                  [--ro] [--id NAME] [--queues N] [--queue-depth N]\n"
+		"                  [--metrics-fd N] [--verbose]\n"
 		"       cellvm-blk --print-capabilities\n"
 		"\n"
 		"virtio-blk vhost-user backend serving a raw image (size a multiple of 512).\n"
@@ -58,6 +61,8 @@ void blk_opts_usage(FILE *f)
 		"  --fd N                         serve the connected socket fd N\n"
 		"  --queues N                     virtqueues, 1..%u (default 1)\n"
 		"  --queue-depth N                requests in flight per queue, 1..%u (default %u)\n"
+		"  --metrics-fd N                 count requests and bytes in the counters page\n"
+		"                                 (ipc/dev_metrics.h) open as fd N\n"
 		"  --verbose                      log every vhost-user message\n"
 		"  --print-capabilities           print the backend capabilities (JSON) and exit\n",
 		BLK_ID_BYTES, VU_MAX_QUEUES, BLK_QUEUE_DEPTH_MAX, BLK_QUEUE_DEPTH_DEFAULT);
@@ -121,6 +126,12 @@ static int blk_opts_check(const struct blk_opts *o, FILE *err)
 		fprintf(err, "cellvm-blk: give exactly one of --socket and --fd\n");
 		return -EINVAL;
 	}
+	/* The page's fd is closed once mapped: it must not be one we serve. */
+	if (o->metrics_fd >= 0 && (o->metrics_fd == o->sock_fd || o->metrics_fd == o->image_fd)) {
+		fprintf(err, "cellvm-blk: --metrics-fd %d is already the %s fd\n", o->metrics_fd,
+			o->metrics_fd == o->sock_fd ? "socket" : "image");
+		return -EINVAL;
+	}
 	return 0;
 }
 
@@ -132,6 +143,7 @@ int blk_opts_parse(struct blk_opts *o, int argc, char *const argv[], FILE *err)
 	memset(o, 0, sizeof(*o));
 	o->image_fd = -1;
 	o->sock_fd = -1;
+	o->metrics_fd = -1;
 	o->queues = 1;
 	o->queue_depth = BLK_QUEUE_DEPTH_DEFAULT;
 
@@ -173,6 +185,12 @@ int blk_opts_parse(struct blk_opts *o, int argc, char *const argv[], FILE *err)
 			if (opt_number("--fd", optarg, 0, INT_MAX, &v, err) < 0)
 				return -EINVAL;
 			o->sock_fd = (int)v;
+			break;
+		case OPT_METRICS_FD:
+			/* 0-2 are stdio, which closing after the mapping would lose. */
+			if (opt_number("--metrics-fd", optarg, 3, INT_MAX, &v, err) < 0)
+				return -EINVAL;
+			o->metrics_fd = (int)v;
 			break;
 		case OPT_QUEUES:
 			if (opt_number("--queues", optarg, 1, VU_MAX_QUEUES, &v, err) < 0)

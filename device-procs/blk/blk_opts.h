@@ -15,6 +15,7 @@ struct blk_opts {
 	const char *id;           /* --id, NULL for the default */
 	const char *socket_path;  /* --socket / --socket-path */
 	int sock_fd;              /* --fd, -1 when not given */
+	int metrics_fd;           /* --metrics-fd, -1 when not given */
 	unsigned int queues;      /* --queues */
 	unsigned int queue_depth; /* --queue-depth */
 	bool verbose;             /* --verbose: log every vhost-user message */

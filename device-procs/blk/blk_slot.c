@@ -44,12 +44,29 @@ static const char *blk_status_name(uint8_t status)
 	return "?";
 }
 
+/* Counted before the push: whoever learns of the completion through the
+ * guest reads counters that include it. Bytes count only for reads and
+ * writes that succeeded; a failed one may have moved part of its data,
+ * but the guest got none of it as an answer. */
+static void blk_slot_count(struct dev_metrics *m, const struct blk_req *req, uint8_t status)
+{
+	dev_metrics_add(&m->requests, 1);
+	if (status != VIRTIO_BLK_S_OK)
+		dev_metrics_add(&m->errors, 1);
+	else if (req->op == BLK_OP_READ)
+		dev_metrics_add(&m->read_bytes, req->data_len);
+	else if (req->op == BLK_OP_WRITE)
+		dev_metrics_add(&m->write_bytes, req->data_len);
+}
+
 static void blk_slot_finish(struct blk_ctx *c, struct blk_slot *s, uint8_t status,
 			    uint32_t written)
 {
 	struct blk_queue *q = &c->dev->queues[s->qidx];
 	uint32_t len = blk_req_finish(&s->req, status, written);
 
+	if (c->dev->metrics)
+		blk_slot_count(c->dev->metrics, &s->req, status);
 	virtq_push(&c->be->vrings[s->qidx].vq, s->head, len);
 	c->dev->stats.requests++;
 	if (status != VIRTIO_BLK_S_OK)

@@ -13,6 +13,7 @@
 #include "blk_image.h"
 #include "blk_log.h"
 #include "blk_opts.h"
+#include "dev_metrics.h"
 #include "sandbox.h"
 #include "vu_backend.h"
 #include "vu_listen.h"
@@ -89,6 +90,7 @@ int main(int argc, char **argv)
 		.num_queues = o.queues,
 		.queue_depth = o.queue_depth,
 		.id = o.id,
+		.metrics = dev_metrics_adopt(o.metrics_fd, "cellvm-blk"),
 	};
 	r = blk_dev_init(&dev, &img, &dp);
 	if (r < 0) {

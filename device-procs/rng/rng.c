@@ -1,6 +1,7 @@
 /* virtio-rng request handling. There is no config space and nothing is
  * ever in flight: each chain is filled and returned before the next pop. */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/random.h>
@@ -49,9 +50,19 @@ void rng_queue_ready(void *dev, struct vu_backend *be, unsigned int qidx)
 			/* Readable segments carry nothing for this device:
 			 * only the writable part is filled. */
 			long n = rng_fill(c->iov + c->n_out, c->n_in, RNG_MAX_REQUEST_BYTES);
-			if (n < 0) {
+			bool failed = n < 0;
+			if (failed) {
 				fprintf(stderr, "cellvm-rng: getrandom: %s\n", strerror((int)-n));
 				n = 0;
+			}
+			/* Before the push: whoever learns of the answer through
+			 * the guest reads counters that include it. */
+			if (rng->metrics) {
+				dev_metrics_add(&rng->metrics->requests, 1);
+				if (failed)
+					dev_metrics_add(&rng->metrics->errors, 1);
+				else
+					dev_metrics_add(&rng->metrics->read_bytes, (uint64_t)n);
 			}
 			virtq_push(vq, c->head, (uint32_t)n);
 			rng->requests++;

@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <sys/uio.h>
 
+#include "dev_metrics.h"
 #include "vu_backend.h"
 #include "virtq.h"
 
@@ -18,6 +19,7 @@ struct rng_dev {
 	struct virtq_chain chain;   /* scratch for the chain being served */
 	uint64_t requests;
 	uint64_t bytes;
+	struct dev_metrics *metrics; /* the core's counters page, or NULL */
 };
 
 extern const struct vu_device_ops rng_device_ops;

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/eventfd.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include "device-procs/blk/blk_dev.h"
@@ -299,6 +300,40 @@ Test(blk_dev, bad_requests_get_statuses, .fini = fx_teardown)
 	cr_assert_eq(used_len_of(&fx.d, nostatus_head), 0, "returned, with nothing written");
 	cr_assert_eq(status_of(&fx.d, &ok), VIRTIO_BLK_S_OK, "the queue goes on after errors");
 	cr_assert_not(fx.be->vrings[0].vq.broken);
+}
+
+/* The core's counters page: every request answered, those answered with
+ * an error, and the data bytes of reads and writes that succeeded. */
+Test(blk_dev, counts_into_the_metrics_page, .fini = fx_teardown)
+{
+	const struct dev_metrics *page = NULL;
+	struct treq past, unknown;
+
+	fx_setup("/tmp", 1 << 20, false, 1, 128, false);
+	fx.dev.metrics = dev_metrics_adopt(dev_metrics_create(&page), "test");
+	cr_assert_not_null(fx.dev.metrics);
+	for (unsigned int i = 0; i < 8; i++)
+		add_req(&fx.d, VIRTIO_BLK_T_OUT, i * 8, 4096, i % L_COUNT);
+	fx_run(8);
+	cr_assert_eq(dev_metrics_get(&page->requests), 8);
+	cr_assert_eq(dev_metrics_get(&page->write_bytes), 8 * 4096);
+	add_req(&fx.d, VIRTIO_BLK_T_FLUSH, 0, 0, L_SPLIT);
+	for (unsigned int i = 0; i < 4; i++)
+		add_req(&fx.d, VIRTIO_BLK_T_IN, i * 16, 8192, L_FRAG_INDIRECT);
+	add_req(&fx.d, VIRTIO_BLK_T_GET_ID, 0, 20, L_SPLIT);
+	past = add_req(&fx.d, VIRTIO_BLK_T_IN, 2047, 1024, L_SPLIT);
+	unknown = add_req(&fx.d, 42, 0, 512, L_SPLIT);
+	fx_run(16);
+	cr_assert_eq(status_of(&fx.d, &past), VIRTIO_BLK_S_IOERR);
+	cr_assert_eq(status_of(&fx.d, &unknown), VIRTIO_BLK_S_UNSUPP);
+
+	cr_assert_eq(dev_metrics_get(&page->requests), 16, "flush, GET_ID and failures count");
+	cr_assert_eq(dev_metrics_get(&page->errors), 2);
+	cr_assert_eq(dev_metrics_get(&page->read_bytes), 4 * 8192, "not GET_ID, not the failure");
+	cr_assert_eq(dev_metrics_get(&page->write_bytes), 8 * 4096);
+	cr_assert_eq(dev_metrics_get(&page->requests), fx.dev.stats.requests);
+	munmap(fx.dev.metrics, DEV_METRICS_SIZE);
+	dev_metrics_unmap(page);
 }
 
 Test(blk_dev, read_only_device_refuses_writes, .fini = fx_teardown)

@@ -93,3 +93,51 @@ Test(blk_opts, refusals)
 	cr_assert_eq(parse(ARGV("--image", "/d", "--fd", "4", "--id", "12345678901234567890")),
 		     0, "exactly 20 bytes is fine");
 }
+
+/* Parses with the error text kept, to check what the user is told. */
+static int parse_err(char **argv, char *msg, size_t len)
+{
+	int argc = 0;
+	FILE *f = fmemopen(msg, len, "w");
+	int r;
+
+	while (argv[argc])
+		argc++;
+	r = blk_opts_parse(&o, argc, argv, f);
+	fclose(f);
+	return r;
+}
+
+Test(blk_opts, metrics_fd)
+{
+	cr_assert_eq(parse(ARGV("--image-fd", "4", "--fd", "3", "--metrics-fd", "5")), 0);
+	cr_assert_eq(o.metrics_fd, 5);
+	cr_assert_eq(parse(ARGV("--image-fd", "4", "--fd", "3")), 0);
+	cr_assert_eq(o.metrics_fd, -1, "no page unless given");
+}
+
+Test(blk_opts, metrics_fd_refusals_say_why)
+{
+	static const char *const bad[] = { "", "x", "5x", "-5", "+5", " 5", "2", "99999999999" };
+	char msg[256];
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		memset(msg, 0, sizeof(msg));
+		cr_assert_eq(parse_err(ARGV("--image-fd", "4", "--fd", "3", "--metrics-fd",
+					    (char *)bad[i]), msg, sizeof(msg)), -EINVAL, "'%s'", bad[i]);
+		cr_assert(strstr(msg, "--metrics-fd wants a number from 3 to"), "'%s': %s", bad[i],
+			  msg);
+	}
+	memset(msg, 0, sizeof(msg));
+	cr_assert_eq(parse_err(ARGV("--image-fd", "4", "--fd", "3", "--metrics-fd"), msg,
+			       sizeof(msg)), -EINVAL);
+	cr_assert(strstr(msg, "--metrics-fd needs a value"), "%s", msg);
+	memset(msg, 0, sizeof(msg));
+	cr_assert_eq(parse_err(ARGV("--image-fd", "4", "--fd", "3", "--metrics-fd", "3"), msg,
+			       sizeof(msg)), -EINVAL);
+	cr_assert(strstr(msg, "--metrics-fd 3 is already the socket fd"), "%s", msg);
+	memset(msg, 0, sizeof(msg));
+	cr_assert_eq(parse_err(ARGV("--image-fd", "4", "--fd", "3", "--metrics-fd", "4"), msg,
+			       sizeof(msg)), -EINVAL);
+	cr_assert(strstr(msg, "--metrics-fd 4 is already the image fd"), "%s", msg);
+}

@@ -65,3 +65,26 @@ Test(dev_metrics, attach_refuses_anything_else)
 	cr_assert_null(dev_metrics_attach(-1));
 	close(fd);
 }
+
+/* --metrics-fd as a device program takes it: the fd is closed either way
+ * (a sandboxed device keeps no fd it does not use), the page stays. */
+Test(dev_metrics, adopt_maps_the_page_and_closes_the_fd)
+{
+	const struct dev_metrics *page = NULL;
+	int fd = dev_metrics_create(&page);
+
+	cr_assert_geq(fd, 0);
+	struct dev_metrics *m = dev_metrics_adopt(fd, "test");
+	cr_assert_not_null(m);
+	cr_assert_eq(fcntl(fd, F_GETFD), -1, "the fd is closed");
+	dev_metrics_add(&m->requests, 3);
+	cr_assert_eq(dev_metrics_get(&page->requests), 3, "still the core's page");
+	cr_assert_eq(page->attached, 1);
+	munmap(m, DEV_METRICS_SIZE);
+	dev_metrics_unmap(page);
+
+	cr_assert_null(dev_metrics_adopt(-1, "test"), "no --metrics-fd given");
+	fd = memfd_create("not-metrics", MFD_CLOEXEC);
+	cr_assert_null(dev_metrics_adopt(fd, "test"));
+	cr_assert_eq(fcntl(fd, F_GETFD), -1, "closed even when refused");
+}

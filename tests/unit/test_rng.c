@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include "device-procs/rng/rng.h"
@@ -190,6 +191,29 @@ Test(rng, many_requests_and_wrap, .init = setup, .fini = teardown)
 		cr_assert_eq(used_elem(i).id, i % TVU_QSIZE);
 	}
 	cr_assert_eq(srv.dev->bytes, 3 * TVU_QSIZE * 4);
+}
+
+/* The core's counters page: each request and the bytes it delivered,
+ * counted before the answer is in the used ring. */
+Test(rng, counts_into_the_metrics_page, .init = setup, .fini = teardown)
+{
+	const struct dev_metrics *page = NULL;
+
+	/* Set before the first kick, which orders it for the device thread. */
+	srv.dev->metrics = dev_metrics_adopt(dev_metrics_create(&page), "test");
+	cr_assert_not_null(srv.dev->metrics);
+	tvu_post_write_buf(&mem, 0, 64);
+	kick_and_wait(1);
+	cr_assert_eq(dev_metrics_get(&page->requests), 1);
+	cr_assert_eq(dev_metrics_get(&page->read_bytes), 64);
+	tvu_post_write_buf(&mem, 1, 200);
+	kick_and_wait(2);
+	cr_assert_eq(dev_metrics_get(&page->requests), 2);
+	cr_assert_eq(dev_metrics_get(&page->read_bytes), 264);
+	cr_assert_eq(dev_metrics_get(&page->write_bytes), 0);
+	cr_assert_eq(dev_metrics_get(&page->errors), 0);
+	munmap(srv.dev->metrics, DEV_METRICS_SIZE);
+	dev_metrics_unmap(page);
 }
 
 Test(rng, malformed_ring_stops_the_queue, .init = setup, .fini = teardown)

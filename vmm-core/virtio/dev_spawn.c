@@ -42,6 +42,7 @@ struct spawn_plan {
 	int src[1 + DEV_SPAWN_MAX_FDS];      /* become fds 3, 4, ... */
 	unsigned int nsrc;
 	int null_rd;                         /* read end of a pipe without writer: stdin */
+	int log_wr;                          /* becomes stderr: the core's log file; -1: our stderr */
 	int sync_rd;                         /* the parent writes once the id maps are in */
 	int status_wr;                       /* the child writes errno here if exec fails */
 	int parent_fds[2];                   /* the parent's pipe ends: the child closes them */
@@ -99,7 +100,7 @@ static void plan_env(struct spawn_plan *sp)
 
 static void plan_close(struct spawn_plan *sp)
 {
-	int *fds[] = { &sp->exe_fd, &sp->null_rd, &sp->sync_rd, &sp->status_wr };
+	int *fds[] = { &sp->exe_fd, &sp->null_rd, &sp->log_wr, &sp->sync_rd, &sp->status_wr };
 
 	for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++) {
 		if (*fds[i] >= 0)
@@ -132,6 +133,8 @@ static __attribute__((noreturn)) void dev_child(const struct spawn_plan *sp)
 	 * every capability inside it, which it needs to pivot_root, and which
 	 * mean nothing outside it. */
 	if (syscall(SYS_setresgid, 0, 0, 0) < 0 || syscall(SYS_setresuid, 0, 0, 0) < 0)
+		goto fail;
+	if (sp->log_wr >= 0 && syscall(SYS_dup2, sp->log_wr, 2) < 0)
 		goto fail;
 	if (syscall(SYS_dup2, sp->null_rd, 0) < 0 || syscall(SYS_dup2, 2, 1) < 0)
 		goto fail;
@@ -169,6 +172,18 @@ static int plan_fds(struct spawn_plan *sp, const char *path, int child_sock, con
 	for (unsigned int i = 0; i < n_extra; i++) {
 		sp->src[sp->nsrc] = fcntl(extra_fds[i], F_DUPFD_CLOEXEC, DEV_SPAWN_HIGH_FD);
 		if (sp->src[sp->nsrc++] < 0)
+			return -errno;
+	}
+	/* With --log-file the device's lines land next to the core's. The
+	 * file description is shared, O_NONBLOCK included: a device never
+	 * blocks on a FIFO whose reader falls behind, its line is dropped.
+	 * Into a regular file a device can only append until sandbox_enter():
+	 * its RLIMIT_FSIZE (0, or the image size) then refuses appends past
+	 * that size with EFBIG (SIGXFSZ means nothing to a namespace's init),
+	 * so later lines are lost there; a FIFO or terminal keeps them. */
+	if (log_fd() != STDERR_FILENO) {
+		sp->log_wr = fcntl(log_fd(), F_DUPFD_CLOEXEC, DEV_SPAWN_HIGH_FD);
+		if (sp->log_wr < 0)
 			return -errno;
 	}
 	if (pipe2(pfd, O_CLOEXEC) < 0)
@@ -218,7 +233,8 @@ static int release_child(pid_t pid, struct dev_ns_ids *ids, int *sync_wr, int st
 int dev_spawn(struct dev_proc *p, const char *program, const char *const *args,
 	      const int *extra_fds, unsigned int n_extra)
 {
-	struct spawn_plan sp = { .exe_fd = -1, .null_rd = -1, .sync_rd = -1, .status_wr = -1 };
+	struct spawn_plan sp = { .exe_fd = -1, .null_rd = -1, .log_wr = -1, .sync_rd = -1,
+				 .status_wr = -1 };
 	struct dev_ns_ids ids;
 	char path[PATH_MAX], seccomp_arg[32];
 	int sv[2] = { -1, -1 }, sync_wr = -1, status_rd = -1, pidfd = -1;

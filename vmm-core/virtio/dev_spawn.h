@@ -22,7 +22,8 @@ struct dev_proc {
 
 /* Runs `program` (looked up next to the cellvm binary) with args. In the
  * child the socket is fd 3 and extra_fds[i] becomes fd 4 + i; args may
- * refer to them by number. stdin reads EOF, stdout goes to stderr.
+ * refer to them by number. stdin reads EOF, stderr is the core's log
+ * file when there is one (log_fd()), and stdout goes to stderr.
  * Returns 0 once the program has been exec'd, or a negative errno
  * (-EPERM/-ENOSPC when the host allows no user namespace). */
 int dev_spawn(struct dev_proc *p, const char *program, const char *const *args,

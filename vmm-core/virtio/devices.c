@@ -10,29 +10,24 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-/* Device programs that take --metrics-fd. A program that does not would
- * refuse the unknown option, so it is only passed where it is known. */
-#define BLK_TAKES_METRICS_FD 0
-#define RNG_TAKES_METRICS_FD 0
-
 /* Creates the counters page for a device about to be spawned: its fd is
  * added to fds[*nfds] and "--metrics-fd N" to args (N: the child's fd
  * number, 3 + 1 + index). */
-static int add_metrics_page(const struct dev_metrics **page, const char **args, unsigned int *nargs,
-			    int *fds, unsigned int *nfds, char *numbuf, size_t numlen)
+static void add_metrics_page(const struct dev_metrics **page, const char **args,
+			     unsigned int *nargs, int *fds, unsigned int *nfds, char *numbuf,
+			     size_t numlen)
 {
 	int fd = dev_metrics_create(page);
 
 	if (fd < 0) {
 		log_warn("cannot create a device metrics page: %s", strerror(-fd));
 		*page = NULL;
-		return 0; /* the device runs without counters */
+		return; /* the device runs without counters */
 	}
 	snprintf(numbuf, numlen, "%u", 4 + *nfds);
 	fds[(*nfds)++] = fd;
 	args[(*nargs)++] = "--metrics-fd";
 	args[(*nargs)++] = numbuf;
-	return 0;
 }
 
 static int spawn_disk(const struct dev_spec *s, struct dev_proc *p, const struct dev_metrics **page)
@@ -63,8 +58,7 @@ static int spawn_disk(const struct dev_spec *s, struct dev_proc *p, const struct
 		args[n++] = "--id";
 		args[n++] = s->id;
 	}
-	if (BLK_TAKES_METRICS_FD)
-		add_metrics_page(page, args, &n, fds, &nfds, metrics_num, sizeof(metrics_num));
+	add_metrics_page(page, args, &n, fds, &nfds, metrics_num, sizeof(metrics_num));
 	args[n] = NULL;
 	ret = dev_spawn(p, "cellvm-blk", args, fds, nfds);
 	for (unsigned int i = 0; i < nfds; i++)
@@ -80,8 +74,7 @@ static int spawn_rng(struct dev_proc *p, const struct dev_metrics **page)
 	unsigned int n = 2, nfds = 0;
 	int ret;
 
-	if (RNG_TAKES_METRICS_FD)
-		add_metrics_page(page, args, &n, fds, &nfds, metrics_num, sizeof(metrics_num));
+	add_metrics_page(page, args, &n, fds, &nfds, metrics_num, sizeof(metrics_num));
 	args[n] = NULL;
 	ret = dev_spawn(p, "cellvm-rng", args, fds, nfds);
 	for (unsigned int i = 0; i < nfds; i++)

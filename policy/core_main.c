@@ -12,7 +12,7 @@
 static const struct policy_rule core_main[] = {
 	ALLOW(poll),           /* the event loop: signalfd, stop/wake eventfds, stdin, devices */
 	ALLOW(ppoll),          /* the same through glibc's other poll path */
-	ALLOW(read),           /* signalfd records, eventfd counts, console input */
+	ALLOW(read),           /* signalfd records, eventfd counts, console input, device output pipes */
 	ALLOW(wait4),          /* reaping a device process that ended */
 	ALLOW(waitid),
 	ALLOW(pidfd_send_signal), /* SIGTERM/SIGKILL to our own device processes, by pidfd */

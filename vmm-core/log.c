@@ -46,11 +46,6 @@ void log_close(void)
 	log_sink = STDERR_FILENO;
 }
 
-int log_fd(void)
-{
-	return log_sink;
-}
-
 unsigned long log_dropped(void)
 {
 	return __atomic_load_n(&log_drops, __ATOMIC_RELAXED);

@@ -16,8 +16,6 @@ void log_set_id(const char *id);
  * to err on failure and returns -errno. */
 int log_open_file(const char *path, char *err, size_t errlen);
 void log_close(void);
-/* The fd logs go to, so child processes can share it as their stderr. */
-int log_fd(void);
 /* Lines dropped because the sink (a full FIFO) would have blocked. */
 unsigned long log_dropped(void);
 

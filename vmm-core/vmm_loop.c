@@ -1,6 +1,6 @@
 /* The main thread's loop while a VM runs: signals, the console, backend
- * deaths, requests the API thread hands over (kill), the graceful
- * shutdown deadline and the periodic metrics line. */
+ * deaths and device processes' output, requests the API thread hands over
+ * (kill), the graceful shutdown deadline and the periodic metrics line. */
 #include "vmm_loop.h"
 #include "exit_codes.h"
 #include "log.h"
@@ -119,7 +119,7 @@ int vmm_loop(struct vmm *m, struct vmm_machine *mach, int sfd)
 	handle_wake(m, vm);
 	while (!vm_stop_requested(&vm->stop)) {
 		bool want_in = console_in && serial_rx_space(&vm->serial) > 0;
-		struct pollfd pfd[4 + 2 * VM_MAX_DEVICES] = {
+		struct pollfd pfd[4 + VIRTIO_DEVICES_POLLFDS * VM_MAX_DEVICES] = {
 			{ .fd = sfd, .events = POLLIN },
 			{ .fd = vm->stop.efd, .events = POLLIN },
 			{ .fd = m->wake_efd, .events = POLLIN },
@@ -131,6 +131,7 @@ int vmm_loop(struct vmm *m, struct vmm_machine *mach, int sfd)
 		int timeout = console_in && !want_in ? 10 : -1;
 		long sd = shutdown_left(m);
 		timeout = min_timeout(timeout, sd);
+		timeout = min_timeout(timeout, virtio_devices_poll_timeout(&mach->vdevs));
 		if (m->metrics_fd >= 0)
 			timeout = min_timeout(timeout, ms_until(&next_metrics));
 		if (poll(pfd, n, timeout) < 0) {

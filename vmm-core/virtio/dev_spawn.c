@@ -42,7 +42,7 @@ struct spawn_plan {
 	int src[1 + DEV_SPAWN_MAX_FDS];      /* become fds 3, 4, ... */
 	unsigned int nsrc;
 	int null_rd;                         /* read end of a pipe without writer: stdin */
-	int log_wr;                          /* becomes stderr: the core's log file; -1: our stderr */
+	int log_wr;                          /* becomes stdout and stderr: the core reads the pipe */
 	int sync_rd;                         /* the parent writes once the id maps are in */
 	int status_wr;                       /* the child writes errno here if exec fails */
 	int parent_fds[2];                   /* the parent's pipe ends: the child closes them */
@@ -134,9 +134,8 @@ static __attribute__((noreturn)) void dev_child(const struct spawn_plan *sp)
 	 * mean nothing outside it. */
 	if (syscall(SYS_setresgid, 0, 0, 0) < 0 || syscall(SYS_setresuid, 0, 0, 0) < 0)
 		goto fail;
-	if (sp->log_wr >= 0 && syscall(SYS_dup2, sp->log_wr, 2) < 0)
-		goto fail;
-	if (syscall(SYS_dup2, sp->null_rd, 0) < 0 || syscall(SYS_dup2, 2, 1) < 0)
+	if (syscall(SYS_dup2, sp->log_wr, 2) < 0 || syscall(SYS_dup2, sp->log_wr, 1) < 0 ||
+	    syscall(SYS_dup2, sp->null_rd, 0) < 0)
 		goto fail;
 	for (unsigned int i = 0; i < sp->nsrc; i++) {
 		if (syscall(SYS_dup2, sp->src[i], 3 + (int)i) < 0)
@@ -159,7 +158,7 @@ fail:
 }
 
 static int plan_fds(struct spawn_plan *sp, const char *path, int child_sock, const int *extra_fds,
-		    unsigned int n_extra, int *sync_wr, int *status_rd)
+		    unsigned int n_extra, int *sync_wr, int *status_rd, int *log_rd)
 {
 	int pfd[2];
 
@@ -174,18 +173,16 @@ static int plan_fds(struct spawn_plan *sp, const char *path, int child_sock, con
 		if (sp->src[sp->nsrc++] < 0)
 			return -errno;
 	}
-	/* With --log-file the device's lines land next to the core's. The
-	 * file description is shared, O_NONBLOCK included: a device never
-	 * blocks on a FIFO whose reader falls behind, its line is dropped.
-	 * Into a regular file a device can only append until sandbox_enter():
-	 * its RLIMIT_FSIZE (0, or the image size) then refuses appends past
-	 * that size with EFBIG (SIGXFSZ means nothing to a namespace's init),
-	 * so later lines are lost there; a FIFO or terminal keeps them. */
-	if (log_fd() != STDERR_FILENO) {
-		sp->log_wr = fcntl(log_fd(), F_DUPFD_CLOEXEC, DEV_SPAWN_HIGH_FD);
-		if (sp->log_wr < 0)
-			return -errno;
-	}
+	/* The device's output goes through the core's logger (dev_log.h),
+	 * never straight to a log file the device could write anything into.
+	 * Both ends are non-blocking: the core's main loop must never wait on
+	 * a device, and a device whose pipe is full because it logs too fast
+	 * loses lines rather than stalling its guest's I/O. */
+	if (pipe2(pfd, O_CLOEXEC | O_NONBLOCK) < 0)
+		return -errno;
+	*log_rd = pfd[0];
+	if ((sp->log_wr = fd_high(pfd[1])) < 0)
+		return sp->log_wr;
 	if (pipe2(pfd, O_CLOEXEC) < 0)
 		return -errno;
 	close(pfd[1]); /* no writer: the device's stdin reads EOF */
@@ -237,13 +234,15 @@ int dev_spawn(struct dev_proc *p, const char *program, const char *const *args,
 				 .status_wr = -1 };
 	struct dev_ns_ids ids;
 	char path[PATH_MAX], seccomp_arg[32];
-	int sv[2] = { -1, -1 }, sync_wr = -1, status_rd = -1, pidfd = -1;
+	int sv[2] = { -1, -1 }, sync_wr = -1, status_rd = -1, log_rd = -1, pidfd = -1;
 	unsigned int argc = 0;
 	int ret;
 
 	p->pid = -1;
 	p->pidfd = -1;
 	p->sock = -1;
+	p->log_fd = -1;
+	snprintf(p->program, sizeof(p->program), "%s", program);
 	if (n_extra > DEV_SPAWN_MAX_FDS)
 		return -EINVAL;
 	if ((ret = dev_program_path(program, path, sizeof(path))) < 0) {
@@ -267,7 +266,7 @@ int dev_spawn(struct dev_proc *p, const char *program, const char *const *args,
 
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
 		return -errno;
-	if ((ret = plan_fds(&sp, path, sv[1], extra_fds, n_extra, &sync_wr, &status_rd)) < 0)
+	if ((ret = plan_fds(&sp, path, sv[1], extra_fds, n_extra, &sync_wr, &status_rd, &log_rd)) < 0)
 		goto out;
 	sp.parent_fds[0] = sync_wr;
 	sp.parent_fds[1] = status_rd;
@@ -304,12 +303,16 @@ int dev_spawn(struct dev_proc *p, const char *program, const char *const *args,
 	}
 	p->sock = sv[0];
 	sv[0] = -1;
+	p->log_fd = log_rd;
+	log_rd = -1;
 out:
 	plan_close(&sp);
 	if (sync_wr >= 0)
 		close(sync_wr);
 	if (status_rd >= 0)
 		close(status_rd);
+	if (log_rd >= 0)
+		close(log_rd);
 	if (sv[0] >= 0)
 		close(sv[0]);
 	close(sv[1]);
@@ -355,5 +358,7 @@ void dev_stop(struct dev_proc *p, int timeout_ms)
 		close(p->pidfd);
 	if (p->sock >= 0)
 		close(p->sock);
-	p->pidfd = p->sock = -1;
+	if (p->log_fd >= 0)
+		close(p->log_fd);
+	p->pidfd = p->sock = p->log_fd = -1;
 }

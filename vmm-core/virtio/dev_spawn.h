@@ -18,12 +18,15 @@ struct dev_proc {
 	pid_t pid;
 	int pidfd;   /* readable when the process ends */
 	int sock;    /* our end of the vhost-user socketpair */
+	int log_fd;  /* read end of the pipe that is its stdout and stderr (dev_log.h) */
+	char program[32]; /* "cellvm-blk": how its lines are tagged in the core's log */
 };
 
 /* Runs `program` (looked up next to the cellvm binary) with args. In the
  * child the socket is fd 3 and extra_fds[i] becomes fd 4 + i; args may
- * refer to them by number. stdin reads EOF, stderr is the core's log
- * file when there is one (log_fd()), and stdout goes to stderr.
+ * refer to them by number. stdin reads EOF; stdout and stderr are the
+ * write end of a pipe whose read end is p->log_fd (non-blocking, close-
+ * on-exec), for the core to relay into its log.
  * Returns 0 once the program has been exec'd, or a negative errno
  * (-EPERM/-ENOSPC when the host allows no user namespace). */
 int dev_spawn(struct dev_proc *p, const char *program, const char *const *args,
@@ -31,7 +34,8 @@ int dev_spawn(struct dev_proc *p, const char *program, const char *const *args,
 
 /* Reaps the process if it has ended; returns its wait status or -1. */
 int dev_reap(struct dev_proc *p);
-/* SIGTERM, then waits up to timeout_ms before SIGKILL; closes the fds. */
+/* SIGTERM, then waits up to timeout_ms before SIGKILL; closes the fds
+ * (log_fd too, unless a relay has taken it over and set it to -1). */
 void dev_stop(struct dev_proc *p, int timeout_ms);
 
 #endif

@@ -87,7 +87,7 @@ static int virtio_device_open(const struct dev_spec *s, struct dev_proc *p, int 
 {
 	int ret;
 
-	*p = (struct dev_proc){ .pid = -1, .pidfd = -1, .sock = -1 };
+	*p = (struct dev_proc){ .pid = -1, .pidfd = -1, .sock = -1, .log_fd = -1 };
 	*page = NULL;
 	switch (s->kind) {
 	case DEV_DISK:
@@ -192,12 +192,12 @@ unsigned int virtio_devices_describe(const struct virtio_devices *vd, struct mmi
 	return vd->n;
 }
 
-unsigned int virtio_devices_pollfds(const struct virtio_devices *vd, struct pollfd *pfd)
+unsigned int virtio_devices_pollfds(struct virtio_devices *vd, struct pollfd *pfd)
 {
 	unsigned int n = 0;
 
 	for (unsigned int i = 0; i < vd->n; i++) {
-		const struct vu_device *d = &vd->dev[i];
+		struct vu_device *d = &vd->dev[i];
 		bool watch = !atomic_load(&d->dead);
 		/* The process is watched until reaped, even after its hang-up
 		 * marked the device dead, so it never lingers as a zombie. */
@@ -206,18 +206,36 @@ unsigned int virtio_devices_pollfds(const struct virtio_devices *vd, struct poll
 		 * the vCPU thread is reading on the same socket. */
 		pfd[n++] = (struct pollfd){ .fd = watch ? d->fe.sock : -1, .events = 0 };
 		pfd[n++] = (struct pollfd){ .fd = watch_proc ? d->proc.pidfd : -1, .events = POLLIN };
+		pfd[n++] = (struct pollfd){ .fd = dev_log_pollfd(&d->log), .events = POLLIN };
 	}
 	return n;
+}
+
+int virtio_devices_poll_timeout(struct virtio_devices *vd)
+{
+	int timeout = -1;
+
+	for (unsigned int i = 0; i < vd->n; i++) {
+		int t = dev_log_wait_ms(&vd->dev[i].log);
+		if (t >= 0 && (timeout < 0 || t < timeout))
+			timeout = t;
+	}
+	return timeout;
 }
 
 void virtio_devices_poll_result(struct virtio_devices *vd, const struct pollfd *pfd)
 {
 	for (unsigned int i = 0; i < vd->n; i++) {
 		struct vu_device *d = &vd->dev[i];
-		const struct pollfd *sock = &pfd[2 * i], *proc = &pfd[2 * i + 1];
+		const struct pollfd *sock = &pfd[VIRTIO_DEVICES_POLLFDS * i];
+		const struct pollfd *proc = sock + 1, *out = sock + 2;
 		char why[96];
 
+		dev_log_poll_result(&d->log, out->fd >= 0 ? out->revents : 0);
 		if (proc->fd >= 0 && (proc->revents & POLLIN)) {
+			/* Its last words (an error, the sandbox's complaint) come
+			 * before the line that reports its end. */
+			dev_log_drain(&d->log);
 			int status = dev_reap(&d->proc);
 			if (status >= 0 && WIFSIGNALED(status))
 				snprintf(why, sizeof(why), "process was killed by signal %d",
@@ -233,6 +251,7 @@ void virtio_devices_poll_result(struct virtio_devices *vd, const struct pollfd *
 				log_info("%s: device %s", d->name, why);
 			vu_device_backend_died(d, why);
 		} else if (sock->fd >= 0 && (sock->revents & (POLLHUP | POLLERR | POLLNVAL))) {
+			dev_log_drain(&d->log);
 			vu_device_backend_died(d, "closed its vhost-user connection");
 		}
 	}

@@ -30,9 +30,15 @@ int virtio_devices_cmdline(const struct virtio_devices *vd, char *buf, size_t ca
 /* Fills desc[0..n) for the ACPI tables; returns n. */
 unsigned int virtio_devices_describe(const struct virtio_devices *vd, struct mmio_dev_desc *desc);
 
-/* Two pollfds per device (socket hang-up, process exit) for the main loop;
- * returns how many were written (at most 2 * n). */
-unsigned int virtio_devices_pollfds(const struct virtio_devices *vd, struct pollfd *pfd);
+/* Pollfds per device for the main loop: socket hang-up, process exit, the
+ * process's output. */
+#define VIRTIO_DEVICES_POLLFDS 3
+
+/* Fills VIRTIO_DEVICES_POLLFDS pollfds per device; returns how many. */
+unsigned int virtio_devices_pollfds(struct virtio_devices *vd, struct pollfd *pfd);
+/* The longest the main loop may sleep for the devices' sake (a device log
+ * held back by its rate limit, dropped lines to report); -1: no limit. */
+int virtio_devices_poll_timeout(struct virtio_devices *vd);
 /* Handles what poll reported for those pollfds. */
 void virtio_devices_poll_result(struct virtio_devices *vd, const struct pollfd *pfd);
 

@@ -204,10 +204,19 @@ int vu_device_init(struct vu_device *d, const char *name, uint32_t virtio_id, in
 	d->irq_fd = -1;
 	for (unsigned int i = 0; i < VIRTIO_MMIO_MAX_QUEUES; i++)
 		d->kick_fds[i] = -1;
-	d->proc = proc ? *proc : (struct dev_proc){ .pid = -1, .pidfd = -1, .sock = -1 };
+	d->proc = proc ? *proc : (struct dev_proc){ .pid = -1, .pidfd = -1, .sock = -1,
+						    .log_fd = -1 };
+	dev_log_init(&d->log, name, d->proc.program, d->proc.log_fd);
+	d->proc.log_fd = -1;
 	vu_frontend_attach(&d->fe, sock, 0);
 
-	if ((ret = vu_device_negotiate(d, config, &config_len)) < 0) {
+	ret = vu_device_negotiate(d, config, &config_len);
+	/* What the device said while starting goes in order with the core's
+	 * setup lines (the main loop reads it only once the VM runs); a device
+	 * that gave up (say, a locked image) said why before it closed the
+	 * socket, and that goes before the core's complaint. */
+	dev_log_drain(&d->log);
+	if (ret < 0) {
 		log_error("%s: vhost-user negotiation failed: %s", name, strerror(-ret));
 		goto fail;
 	}
@@ -265,9 +274,11 @@ void vu_device_destroy(struct vu_device *d)
 		virtio_mmio_destroy(&d->transport);
 	d->transport_ready = false;
 	vu_frontend_close(&d->fe);
-	/* The socket went with the frontend; the process is stopped here. */
+	/* The socket went with the frontend; the process is stopped here,
+	 * then what it wrote until its end (its exit summary) is logged. */
 	d->proc.sock = -1;
 	dev_stop(&d->proc, 1000);
+	dev_log_close(&d->log);
 }
 
 void vu_device_backend_died(struct vu_device *d, const char *why)

@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "dev_log.h"
 #include "dev_spawn.h"
 #include "guest_mem.h"
 #include "virtio_mmio.h"
@@ -28,6 +29,7 @@ struct vu_device {
 	const struct guest_mem *mem;
 	struct vu_frontend fe;
 	struct dev_proc proc;        /* pid -1 for a backend someone else started */
+	struct dev_log log;          /* relays the process's output (fd -1 without one) */
 	struct virtio_mmio transport;
 	uint64_t backend_features;
 	uint64_t protocol_features;  /* negotiated */
@@ -39,8 +41,9 @@ struct vu_device {
 	bool transport_ready;
 };
 
-/* Takes ownership of sock (and of proc when non-NULL), negotiates with the
- * backend, wires the eventfds into KVM. Returns 0 or negative errno. */
+/* Takes ownership of sock (and of proc when non-NULL, its log_fd going to
+ * the relay), negotiates with the backend, wires the eventfds into KVM.
+ * Returns 0 or negative errno. */
 int vu_device_init(struct vu_device *d, const char *name, uint32_t virtio_id, int vm_fd,
 		   const struct guest_mem *mem, uint64_t mmio_base, unsigned int irq, int sock,
 		   const struct dev_proc *proc);

@@ -52,6 +52,10 @@ struct bench_cfg {
 	unsigned int blk_mib;       /* blk: image size */
 	bool blk_iothread;          /* blk: QEMU's built-in virtio-blk in an iothread */
 	bool blk_irq;               /* blk: the guest sleeps on interrupts instead of polling */
+	bool blk_pin;               /* blk: vCPU on the last CPU, everything else on CPU 0 */
+	int blk_nice;               /* blk: nice value of the VMs and peers */
+	unsigned int blk_max_wait;  /* blk: a run whose vCPU waited longer for a CPU (% of
+				     * the window) is repeated; 0: never */
 	unsigned int jail_uid, jail_gid;
 	bool verbose;
 	struct vmm vmm[VMM_COUNT];
@@ -130,9 +134,11 @@ bool group_wait_gone(pid_t pgid, unsigned int ms);
 /* Installs SIGINT/SIGTERM/SIGHUP handlers (the first one kills every live
  * child's process group and sets bench_interrupted, so the runs end and the
  * bench cleans up; a second one kills the bench), an atexit hook that kills
- * live children and runs the cleanup hooks, and ignores SIGPIPE. */
+ * live children and removes the temporary directory, and ignores SIGPIPE. */
 void spawn_setup_cleanup(void);
 extern volatile sig_atomic_t bench_interrupted;
+/* The nice value of children spawned from now on (0: the bench's own). */
+void spawn_set_nice(int nice);
 /* Runs argv, returns the first line of its stdout+stderr in out ("" on failure). */
 int capture_first_line(char *const argv[], char *out, size_t len);
 /* Runs argv to its end (at most timeout_ms), its output in out; wait status or -1. */
@@ -147,10 +153,9 @@ int workdir_path(struct bench_cfg *cfg, char *out, size_t len, const char *name)
  * cache), at workdir/name. */
 int workdir_image(struct bench_cfg *cfg, const char *name, unsigned int mib, char *out,
 		  size_t len, char *err, size_t errlen);
-/* Called at exit (normal, or after an interruption). */
-typedef void (*cleanup_fn)(void *arg);
-void cleanup_register(cleanup_fn fn, void *arg);
-void cleanup_run(void);
+/* Removes the directory and everything in it; at exit (the sections have
+ * stopped their peers and cleaned their jails by then). */
+void workdir_remove(void);
 /* "ext4 on /dev/vda" for the filesystem holding path. */
 void fs_describe(const char *path, char *out, size_t len);
 
@@ -247,16 +252,20 @@ size_t process_tree(pid_t root, pid_t *out, size_t max);
  * workers); main and vcpu are the live threads' schedstat run times. */
 struct cpu_sample {
 	int64_t total_ns, main_ns, vcpu_ns;
+	int64_t vcpu_wait_ns;       /* vCPU threads runnable but not running */
 	unsigned int threads, vcpus;
 };
 
 int cpu_sample(pid_t pid, struct cpu_sample *out);
+/* Pins every thread of pid: vCPU threads to vcpu_cpu, the others to
+ * other_cpu (all to other_cpu when vcpu_cpu < 0). 0 or -errno. */
+int cpu_pin(pid_t pid, int vcpu_cpu, int other_cpu);
 /* The process's CPU clock alone (ns), or -1. */
 int64_t cpu_process_ns(pid_t pid);
 
 /* ---- reports (report.c) ---- */
 
-enum unit { UNIT_MS, UNIT_MIB, UNIT_IOPS, UNIT_MBS, UNIT_US, UNIT_NS, UNIT_PER_REQ };
+enum unit { UNIT_MS, UNIT_MIB, UNIT_IOPS, UNIT_MBS, UNIT_US, UNIT_NS, UNIT_PER_REQ, UNIT_PCT };
 
 struct metric {
 	const char *label;
@@ -285,6 +294,8 @@ struct run_ctx {
 	enum vmm_id id;             /* its VMM */
 	unsigned int run;           /* 1-based; warm-up runs are not recorded */
 	bool warmup;
+	bool last_attempt;          /* record may not discard this run */
+	bool discard;               /* set by record: not counted, run it again */
 	void *section;              /* the section's own state */
 };
 
@@ -307,6 +318,7 @@ struct run_hooks {
 	 * r->why to fail the run */
 	void (*finish)(struct run_ctx *rc, struct vm_run *r);
 	unsigned int runs;          /* recorded runs per column (0 = cfg->runs) */
+	unsigned int retries;       /* extra attempts for a run record discards */
 };
 
 /* Runs warm-up then recorded runs, alternating the columns. */
@@ -317,6 +329,7 @@ void run_interleaved(struct bench_cfg *cfg, const struct run_hooks *h, void *sec
 
 struct section_result {
 	unsigned int runs_ok[MAX_COLS], runs_failed[MAX_COLS];
+	unsigned int discarded[MAX_COLS]; /* runs record discarded and repeated */
 	bool skipped;               /* nothing to run (e.g. a missing program) */
 };
 

@@ -35,6 +35,13 @@ static void one_run(struct bench_cfg *cfg, const struct run_hooks *h, struct run
 	}
 	if (bench_interrupted)
 		return; /* its failure is ours, not the VMM's */
+	if (ok && rc->discard) {
+		if (cfg->verbose)
+			fprintf(stderr, "bench: %s run %u discarded (%s), repeated\n",
+				cfg->col[rc->col].name, rc->run, r.why);
+		res->discarded[rc->col]++;
+		return;
+	}
 	if (cfg->verbose)
 		fprintf(stderr, "bench: %s %s run %u: %s (exit %.1f ms, status 0x%x)\n",
 			cfg->col[rc->col].name, rc->warmup ? "warm-up" : "recorded", rc->run,
@@ -60,10 +67,16 @@ void run_interleaved(struct bench_cfg *cfg, const struct run_hooks *h, void *sec
 		for (unsigned int col = 0; col < cfg->ncols && !bench_interrupted; col++) {
 			if (!column_available(cfg, col))
 				continue;
-			struct run_ctx rc = { .cfg = cfg, .col = col, .id = cfg->col[col].vmm,
-					      .run = warm ? i + 1 : i - cfg->warmup + 1,
-					      .warmup = warm, .section = section };
-			one_run(cfg, h, &rc, res);
+			for (unsigned int a = 0; a <= h->retries && !bench_interrupted; a++) {
+				struct run_ctx rc = {
+					.cfg = cfg, .col = col, .id = cfg->col[col].vmm,
+					.run = warm ? i + 1 : i - cfg->warmup + 1, .warmup = warm,
+					.last_attempt = a == h->retries, .section = section,
+				};
+				one_run(cfg, h, &rc, res);
+				if (!rc.discard)
+					break;
+			}
 		}
 	}
 }

@@ -48,15 +48,33 @@ static void usage(FILE *f)
 		"  --bin-dir DIR        cellvm-blk, cellvm-rng, cellvm-jailer (default: --cellvm's dir)\n"
 		"  --workdir DIR        temporary files go in a new directory here (default $TMPDIR\n"
 		"                       or /tmp; the blk image needs --blk-mib MiB)\n"
-		"  --blk-runs N         blk: recorded runs per column (default 5)\n"
-		"  --blk-ms N           blk: duration of each of the 6 blkbench phases (default 1000)\n"
+		"  --blk-runs N         blk: recorded runs per column (default 9)\n"
+		"  --blk-ms N           blk: duration of each of the 6 blkbench phases (default 500)\n"
 		"  --blk-mib N          blk: image size (default 256)\n"
 		"  --blk-iothread on|off  blk: QEMU's built-in virtio-blk in an iothread (default on)\n"
+		"  --blk-pin on|off     blk: vCPU thread alone on the last CPU, the VMM's other\n"
+		"                       threads and the device processes on CPU 0 (default on)\n"
+		"  --blk-nice N         blk: the VMs and peers run in sessions of their own with this\n"
+		"                       autogroup and nice value (default -15; 0: the bench's session)\n"
+		"  --blk-max-wait PCT   blk: repeat a run (up to 2 times) whose vCPU thread waited for\n"
+		"                       a CPU more than PCT %% of the time (default 15; 0: keep all)\n"
 		"  --blk-mode poll|irq  blk: the guest polls its used ring or sleeps on interrupts\n"
 		"                       (default poll)\n"
 		"  --jail-uid N, --jail-gid N  jail: what the jailed VM runs as (default 65534)\n"
 		"  --verbose            per-run lines on stderr\n"
 		"  --list | --help\n");
+}
+
+static int parse_int(const char *opt, const char *s, int min, int max)
+{
+	char *end;
+	errno = 0;
+	long v = strtol(s, &end, 10);
+	if (errno || end == s || *end || v < min || v > max) {
+		fprintf(stderr, "launch: %s wants a number in %d..%d, not \"%s\"\n", opt, min, max, s);
+		exit(2);
+	}
+	return (int)v;
 }
 
 static unsigned int parse_uint(const char *opt, const char *s, unsigned int min, unsigned int max)
@@ -228,6 +246,9 @@ int main(int argc, char **argv)
 		{ "blk-mib", required_argument, NULL, 'S' },
 		{ "blk-iothread", required_argument, NULL, 'I' },
 		{ "blk-mode", required_argument, NULL, 'P' },
+		{ "blk-pin", required_argument, NULL, 'N' },
+		{ "blk-nice", required_argument, NULL, 'n' },
+		{ "blk-max-wait", required_argument, NULL, 'H' },
 		{ "jail-uid", required_argument, NULL, 'U' },
 		{ "jail-gid", required_argument, NULL, 'G' },
 		{ "verbose", no_argument, NULL, 'v' },
@@ -239,7 +260,8 @@ int main(int argc, char **argv)
 		.probe = "build/guest/probe.bzImage", .runs = 10, .warmup = 1, .mem_mib = 128,
 		.timeout_ms = 20000, .settle_ms = 100,
 		.qemu_machine = "microvm,x-option-roms=on,rtc=off",
-		.blk_runs = 5, .blk_ms = 1000, .blk_mib = 256, .blk_iothread = true,
+		.blk_runs = 9, .blk_ms = 500, .blk_mib = 256, .blk_iothread = true,
+		.blk_pin = true, .blk_nice = -15, .blk_max_wait = 15,
 		.jail_uid = 65534, .jail_gid = 65534,
 	};
 	const char *cellvm = "build/cellvm", *qemu = NULL, *only = NULL;
@@ -269,6 +291,15 @@ int main(int argc, char **argv)
 				return 2;
 			}
 			cfg.blk_iothread = strcmp(optarg, "on") == 0;
+			break;
+		case 'n': cfg.blk_nice = parse_int("--blk-nice", optarg, -20, 19); break;
+		case 'H': cfg.blk_max_wait = parse_uint("--blk-max-wait", optarg, 0, 100); break;
+		case 'N':
+			if (strcmp(optarg, "on") != 0 && strcmp(optarg, "off") != 0) {
+				fprintf(stderr, "launch: --blk-pin wants on or off\n");
+				return 2;
+			}
+			cfg.blk_pin = strcmp(optarg, "on") == 0;
 			break;
 		case 'P':
 			if (strcmp(optarg, "poll") != 0 && strcmp(optarg, "irq") != 0) {

@@ -37,6 +37,7 @@ const char *unit_name(enum unit u)
 	case UNIT_US: return "us";
 	case UNIT_NS: return "ns";
 	case UNIT_PER_REQ: return "per request";
+	case UNIT_PCT: return "%";
 	}
 	return "?";
 }
@@ -171,12 +172,12 @@ void report_summary(void)
 	for (size_t i = 0; i < nrows; i++) {
 		struct summary_row *r = &rows[i];
 		if (i == 0 || !same_columns(r, &rows[i - 1])) {
-			printf("\n   %-46s", r->section);
+			printf("\n   %-50s", r->section);
 			for (unsigned int c = 0; c < r->ncols; c++)
 				printf(c ? " %13s %7s" : " %13s", r->col[c], c ? "ratio" : "");
 			printf("\n");
 		}
-		printf("   %-46.46s", r->label);
+		printf("   %-50.50s", r->label);
 		for (unsigned int c = 0; c < r->ncols; c++)
 			print_value(r, c);
 		if (r->target)

@@ -52,6 +52,12 @@ static void kill_live(void)
 }
 
 volatile sig_atomic_t bench_interrupted;
+static int child_nice;
+
+void spawn_set_nice(int nice)
+{
+	child_nice = nice;
+}
 
 /* The first signal ends the runs (their VMMs die, the loops see the flag)
  * so the bench still removes its files and jails; SA_RESETHAND makes a
@@ -66,7 +72,7 @@ static void on_stop_signal(int sig)
 static void at_exit(void)
 {
 	kill_live();
-	cleanup_run();
+	workdir_remove();
 }
 
 void spawn_setup_cleanup(void)
@@ -113,7 +119,23 @@ static void exec_child(char *const argv[], pid_t parent, int in, int out, int er
 {
 	sigset_t none;
 
-	setpgid(0, 0);
+	if (child_nice) {
+		/* The scheduler weighs sessions (autogroups) against each other
+		 * before it looks at nice values, so a nice VM in the bench's
+		 * session would still share the CPU evenly with every busy
+		 * session of the host: a session of its own gets the nice value.
+		 * setsid() also makes it a process-group leader. */
+		if (setsid() < 0)
+			setpgid(0, 0);
+		int fd = open("/proc/self/autogroup", O_WRONLY | O_CLOEXEC);
+		if (fd >= 0) {
+			dprintf(fd, "%d", child_nice);
+			close(fd);
+		}
+		setpriority(PRIO_PROCESS, 0, child_nice);
+	} else {
+		setpgid(0, 0);
+	}
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	if (getppid() != parent)
 		_exit(127);

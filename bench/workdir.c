@@ -1,6 +1,5 @@
 /* The bench's temporary files: one private directory (mkdtemp) holding the
- * disk images, sockets and jails of every section, removed at exit, and a
- * list of cleanup hooks (stopping peers, jailer --cleanup) run before it. */
+ * disk images, sockets and jails of every section, removed at exit. */
 #include "bench.h"
 
 #include <errno.h>
@@ -13,20 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define MAX_CLEANUPS 16
-
 static char dir[256];
-static struct {
-	cleanup_fn fn;
-	void *arg;
-} cleanups[MAX_CLEANUPS];
-static unsigned int ncleanups;
-
-void cleanup_register(cleanup_fn fn, void *arg)
-{
-	if (ncleanups < MAX_CLEANUPS)
-		cleanups[ncleanups++] = (typeof(cleanups[0])){ fn, arg };
-}
 
 static int remove_entry(const char *path, const struct stat *st, int type, struct FTW *ftw)
 {
@@ -39,13 +25,8 @@ static int remove_entry(const char *path, const struct stat *st, int type, struc
 	return 0;
 }
 
-void cleanup_run(void)
+void workdir_remove(void)
 {
-	/* Last registered first: a jail goes before the directory it is in. */
-	while (ncleanups > 0) {
-		ncleanups--;
-		cleanups[ncleanups].fn(cleanups[ncleanups].arg);
-	}
 	if (dir[0]) {
 		/* Physical walk, never into a mount a jail might have left. */
 		nftw(dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS | FTW_MOUNT);

@@ -214,3 +214,12 @@ bool virtq_enable_notify(struct virtq *vq)
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 	return __atomic_load_n(&vq->avail->idx, __ATOMIC_ACQUIRE) != vq->last_avail;
 }
+
+void virtq_disable_notify(struct virtq *vq)
+{
+	if (vq->broken || vq->event_idx)
+		return;
+	/* No fence: a kick that still comes because the driver saw the old
+	 * flags costs a wake-up, never a lost request. */
+	__atomic_store_n(&vq->used->flags, VIRTQ_USED_F_NO_NOTIFY, __ATOMIC_RELAXED);
+}

@@ -106,4 +106,12 @@ bool virtq_should_notify(struct virtq *vq);
  * returns true if more work arrived meanwhile (caller polls again). */
 bool virtq_enable_notify(struct virtq *vq);
 
+/* Asks the driver not to kick: the device will look at the ring again on
+ * its own (e.g. when a request in flight completes). A hint only: a kick
+ * may still come. With EVENT_IDX there is nothing to write: avail_event
+ * stays where virtq_enable_notify put it and, once the driver passed it,
+ * no further kick is due (until the 16-bit index wraps, a harmless extra
+ * kick). */
+void virtq_disable_notify(struct virtq *vq);
+
 #endif

@@ -33,8 +33,23 @@ static bool blk_vring_runnable(const struct vu_backend *be, unsigned int qidx)
 	return vr->started && vr->enabled && vr->addr_set && !vr->vq.broken;
 }
 
+/* Flushes, discards and write-zeroes may take milliseconds: work the guest
+ * adds meanwhile must not wait for them (see blk_queue_fill). */
+static bool blk_op_slow(enum blk_op op)
+{
+	return op == BLK_OP_FLUSH || op == BLK_OP_DISCARD || op == BLK_OP_WRITE_ZEROES;
+}
+
 /* Takes requests off queue qidx until it is empty, the slot pool is dry
- * or the batch budget is spent. */
+ * or the batch budget is spent.
+ *
+ * Kicks are asked for only when the queue goes idle. While a read or
+ * write is in flight its completion brings us back here anyway (the
+ * completion side fills every queue that is not armed), so a guest adding
+ * requests meanwhile needs no kick: each kick is a guest exit plus a
+ * wake-up of this process, and at depth 32 that was most of the cost of a
+ * request. Only slow operations in flight do not count: a read must not
+ * wait behind a flush it does not depend on. */
 static void blk_queue_fill(struct blk_ctx *c, unsigned int qidx)
 {
 	struct blk_dev *dev = c->dev;
@@ -43,6 +58,10 @@ static void blk_queue_fill(struct blk_ctx *c, unsigned int qidx)
 	unsigned int budget = BLK_POP_BUDGET;
 
 	q->throttled = false;
+	/* Unconditional: a ring (re)started by the frontend begins with
+	 * notifications enabled whatever armed says. */
+	virtq_disable_notify(vq);
+	q->armed = false;
 	for (;;) {
 		struct blk_slot *s;
 		int r;
@@ -64,10 +83,16 @@ static void blk_queue_fill(struct blk_ctx *c, unsigned int qidx)
 			return;
 		}
 		if (r == 0) {
-			/* Re-arm notifications; work that raced in is taken now. */
-			if (virtq_enable_notify(vq))
-				continue;
-			return;
+			if (q->inflight > q->slow_inflight)
+				return;
+			/* Idle: re-arm; work that raced in is taken now, with
+			 * kicks suppressed again. */
+			if (!virtq_enable_notify(vq)) {
+				q->armed = true;
+				return;
+			}
+			virtq_disable_notify(vq);
+			continue;
 		}
 		s = q->free;
 		q->free = s->next_free;
@@ -77,6 +102,9 @@ static void blk_queue_fill(struct blk_ctx *c, unsigned int qidx)
 		s->head = dev->chain->head;
 		blk_req_parse(&s->req, dev->chain->iov, dev->chain->n_out, dev->chain->n_in,
 			      &dev->lim);
+		s->slow = blk_op_slow(s->req.op);
+		if (s->slow)
+			q->slow_inflight++;
 		blk_slot_start(c, s);
 	}
 }
@@ -109,12 +137,16 @@ static void blk_submit(struct blk_ctx *c)
 	_exit(EXIT_FAILURE);
 }
 
-static void blk_resume_throttled(struct blk_ctx *c)
+/* Every queue not armed either has requests in flight, stalled on its
+ * pool, or just completed its last request: look at its ring now, so that
+ * what the guest added since is submitted in the same batch as the
+ * completions' continuations and its interrupt covers both. */
+static void blk_fill_unarmed(struct blk_ctx *c)
 {
 	for (unsigned int i = 0; i < c->dev->num_queues; i++) {
 		struct blk_queue *q = &c->dev->queues[i];
 
-		if (q->throttled && q->free && blk_vring_runnable(c->be, i))
+		if (!q->armed && q->free && blk_vring_runnable(c->be, i))
 			blk_queue_fill(c, i);
 	}
 }
@@ -135,7 +167,7 @@ static void blk_extra_ready(void *opaque, struct vu_backend *be)
 	struct blk_ctx c = { .dev = opaque, .be = be };
 
 	blk_uring_reap(&c.dev->uring, blk_slot_completion, &c);
-	blk_resume_throttled(&c);
+	blk_fill_unarmed(&c);
 	blk_submit(&c);
 	blk_notify_all(&c);
 }
@@ -159,14 +191,19 @@ static void blk_queue_stop(void *opaque, struct vu_backend *be, int qidx)
 		blk_uring_reap(&c.dev->uring, blk_slot_completion, &c);
 	}
 	for (unsigned int i = 0; i < c.dev->num_queues; i++) {
-		if (qidx < 0 || (unsigned int)qidx == i)
+		if (qidx < 0 || (unsigned int)qidx == i) {
 			c.dev->queues[i].throttled = false;
-		else if (c.dev->queues[i].throttled)
+			/* Whoever restarts the ring fills it, which re-arms. */
+			c.dev->queues[i].armed = false;
+		} else if (!c.dev->queues[i].armed) {
 			others_waiting = true;
+		}
 	}
 	blk_submit(&c);
 	blk_notify_all(&c);
-	/* Completions reaped here may have freed slots other queues wait for. */
+	/* Completions of other queues reaped here may have freed slots they
+	 * wait for, or left them idle but not re-armed: the guest would not
+	 * kick for them, so the completion side must look at them. */
 	if (others_waiting)
 		blk_uring_poke(&c.dev->uring);
 }
@@ -196,7 +233,9 @@ static int blk_queue_alloc(struct blk_queue *q, unsigned int depth)
 		q->free = &q->slots[i];
 	}
 	q->inflight = 0;
+	q->slow_inflight = 0;
 	q->throttled = false;
+	q->armed = false;
 	q->notify = false;
 	return 0;
 }

@@ -25,8 +25,10 @@ struct blk_queue {
 	struct blk_slot *slots;
 	struct blk_slot *free;
 	unsigned int inflight;
+	unsigned int slow_inflight; /* of inflight: flushes, discards, write-zeroes */
 	bool throttled;   /* stopped early: resume from the completion side */
 	bool notify;      /* used ring grew since the last notification */
+	bool armed;       /* the guest was asked to kick for new work */
 };
 
 /* Counters for the exit log line and benchmarks. */

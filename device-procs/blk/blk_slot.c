@@ -73,6 +73,8 @@ static void blk_slot_finish(struct blk_ctx *c, struct blk_slot *s, uint8_t statu
 		c->dev->stats.errors++;
 	q->notify = true;
 	q->inflight--;
+	if (s->slow)
+		q->slow_inflight--;
 	s->next_free = q->free;
 	q->free = s;
 }

@@ -34,6 +34,7 @@ struct blk_slot {
 	/* DISCARD/WRITE_ZEROES: the range in progress and its step. */
 	unsigned int range;
 	enum blk_range_step step;
+	bool slow;      /* counted in its queue's slow_inflight */
 	struct blk_slot *next_free;
 };
 

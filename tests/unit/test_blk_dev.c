@@ -482,3 +482,111 @@ Test(blk_dev, event_idx_and_two_queues, .fini = fx_teardown)
 	cr_assert_eq(*(uint16_t *)(void *)&fx.d.used->ring[TDRV_QSIZE], 3);
 	tdrv_fini(&d1);
 }
+
+static uint16_t fx_avail_event(void)
+{
+	return *(uint16_t *)(void *)&fx.d.used->ring[TDRV_QSIZE];
+}
+
+/* Serves completions only, no kick, until the used ring reaches target. */
+static void fx_complete(uint16_t target)
+{
+	for (int i = 0; i < 10000 && tdrv_used_idx(&fx.d) != target; i++) {
+		struct pollfd p = { .fd = fx.dev.ops.extra_fd(&fx.dev), .events = POLLIN };
+
+		cr_assert_eq(poll(&p, 1, 5000), 1, "no completion within 5 s");
+		fx.dev.ops.extra_ready(&fx.dev, fx.be);
+	}
+	cr_assert_eq(tdrv_used_idx(&fx.d), target);
+}
+
+/* While reads are in flight the guest is asked not to kick: requests it
+ * adds meanwhile are taken on the completion side. Once idle, kicks are
+ * asked for again. */
+static void check_kicks_suppressed_while_busy(bool event_idx)
+{
+	struct treq r[6];
+
+	fx_setup("/tmp", 1 << 20, false, 1, 128, event_idx);
+	for (unsigned int i = 0; i < 4; i++)
+		r[i] = add_req(&fx.d, VIRTIO_BLK_T_IN, i, 512, L_SPLIT);
+	fx.dev.ops.queue_ready(&fx.dev, fx.be, 0);
+	cr_assert_eq(blk_dev_inflight(&fx.dev, 0), 4);
+	if (event_idx)
+		cr_assert_eq(fx_avail_event(), 0);
+	else
+		cr_assert_eq(fx.d.used->flags, VIRTQ_USED_F_NO_NOTIFY);
+
+	/* no kick for these: the device must still serve them */
+	r[4] = add_req(&fx.d, VIRTIO_BLK_T_IN, 4, 512, L_SPLIT);
+	r[5] = add_req(&fx.d, VIRTIO_BLK_T_IN, 5, 512, L_SPLIT);
+	fx_complete(6);
+	for (unsigned int i = 0; i < 6; i++)
+		cr_assert_eq(status_of(&fx.d, &r[i]), VIRTIO_BLK_S_OK);
+	cr_assert_eq(blk_dev_inflight(&fx.dev, 0), 0);
+	if (event_idx)
+		cr_assert_eq(fx_avail_event(), 6);
+	else
+		cr_assert_eq(fx.d.used->flags, 0);
+}
+
+Test(blk_dev, kicks_suppressed_while_busy, .fini = fx_teardown)
+{
+	check_kicks_suppressed_while_busy(false);
+}
+
+Test(blk_dev, kicks_suppressed_while_busy_event_idx, .fini = fx_teardown)
+{
+	check_kicks_suppressed_while_busy(true);
+}
+
+/* A flush may take long: a read the guest adds meanwhile gets its kick
+ * answered at once instead of waiting for the flush. */
+Test(blk_dev, flush_in_flight_keeps_kicks_armed, .fini = fx_teardown)
+{
+	fx_setup("/tmp", 1 << 20, false, 1, 128, false);
+	add_req(&fx.d, VIRTIO_BLK_T_FLUSH, 0, 0, L_SPLIT);
+	fx.dev.ops.queue_ready(&fx.dev, fx.be, 0);
+	cr_assert_eq(blk_dev_inflight(&fx.dev, 0), 1);
+	cr_assert_eq(fx.d.used->flags, 0);
+	fx_complete(1);
+	cr_assert_eq(fx.d.used->flags, 0);
+}
+
+/* queue_stop on one queue reaps every queue's completions: another queue
+ * left idle by them must still be re-armed, or the guest, which was told
+ * not to kick, would wait for ever. */
+Test(blk_dev, stop_of_one_queue_rearms_the_other, .fini = fx_teardown)
+{
+	struct tdrv d1;
+	struct treq b;
+
+	fx_setup("/tmp", 1 << 20, false, 2, 16, true);
+	tdrv_init(&d1);
+	fx.be->map.r[1] = d1.map.r[0];
+	fx.be->map.r[1].gpa = TDRV_MEM_SIZE;
+	fx.be->map.nr = 2;
+	fx_vring(&fx, 1, TDRV_MEM_SIZE, true);
+
+	b = add_req(&d1, VIRTIO_BLK_T_IN, 1, 512, L_SPLIT);
+	for (unsigned int i = 0; i < 3; i++)
+		d1.desc[(b.head + i) % TDRV_QSIZE].addr += TDRV_MEM_SIZE;
+	fx.dev.ops.queue_ready(&fx.dev, fx.be, 1);
+	cr_assert_eq(blk_dev_inflight(&fx.dev, 1), 1);
+	/* give queue 1's read time to complete (not reaped: no extra_ready),
+	 * then have queue_stop(0) wait for a read of queue 0, reaping both */
+	usleep(100 * 1000);
+	add_req(&fx.d, VIRTIO_BLK_T_IN, 0, 512, L_SPLIT);
+	fx.dev.ops.queue_ready(&fx.dev, fx.be, 0);
+	fx.dev.ops.queue_stop(&fx.dev, fx.be, 0);
+	cr_assert_eq(tdrv_used_idx(&fx.d), 1);
+	cr_assert_eq(blk_dev_inflight(&fx.dev, 1), 0);
+	cr_assert_eq(tdrv_used_idx(&d1), 1);
+	cr_assert_eq(*(uint16_t *)(void *)&d1.used->ring[TDRV_QSIZE], 0);
+	/* the poke queue_stop left brings the loop back to queue 1 */
+	struct pollfd p = { .fd = fx.dev.ops.extra_fd(&fx.dev), .events = POLLIN };
+	cr_assert_eq(poll(&p, 1, 5000), 1);
+	fx.dev.ops.extra_ready(&fx.dev, fx.be);
+	cr_assert_eq(*(uint16_t *)(void *)&d1.used->ring[TDRV_QSIZE], 1);
+	tdrv_fini(&d1);
+}

@@ -461,3 +461,23 @@ Test(virtq, enable_notify_without_event_idx, .init = setup, .fini = teardown)
 	cr_assert(virtq_enable_notify(&vq));
 	cr_assert_eq(used()->flags, 0);
 }
+
+Test(virtq, disable_notify, .init = setup, .fini = teardown)
+{
+	ring_init(false);
+	virtq_disable_notify(&vq);
+	cr_assert_eq(used()->flags, VIRTQ_USED_F_NO_NOTIFY);
+	cr_assert_not(virtq_enable_notify(&vq));
+	cr_assert_eq(used()->flags, 0);
+
+	/* EVENT_IDX: avail_event stays where the last enable put it; the
+	 * driver has passed it, so it does not kick again */
+	ring_init(true);
+	set_desc(0, DATA, 8, VIRTQ_DESC_F_WRITE, 0);
+	cr_assert_not(virtq_enable_notify(&vq));
+	offer(0);
+	cr_assert_eq(virtq_pop(&vq, &chain), 1);
+	virtq_disable_notify(&vq);
+	cr_assert_eq(avail_event(), 0);
+	cr_assert_eq(used()->flags, 0);
+}

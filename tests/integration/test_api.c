@@ -25,6 +25,7 @@
 #include "api_client.h"
 #include "api_json.h"
 #include "api_msg.h"
+#include "test_env.h"
 #include "vmrun.h"
 
 #define EXIT_API_STOPPED 5
@@ -49,15 +50,9 @@ static void teardown(void)
 
 TestSuite(api, .init = setup, .fini = teardown, .timeout = 120);
 
-struct env {
-	const char *cellvm, *bin_dir, *probe;
-};
-
 static struct env need_env(void)
 {
-	struct env e = { getenv("CELLVM"), getenv("CELLVM_BIN_DIR"), getenv("PROBE") };
-	if (!e.cellvm || !*e.cellvm || !e.bin_dir || !*e.bin_dir || !e.probe || !*e.probe)
-		cr_skip_test("CELLVM, CELLVM_BIN_DIR and PROBE are not set (make test sets them)");
+	struct env e = test_env_need();
 	int r = test_mkdtemp(tmpdir, sizeof(tmpdir));
 	cr_assert_eq(r, 0, "mkdtemp: %s", strerror(-r));
 	snprintf(sock, sizeof(sock), "%s/api.sock", tmpdir);

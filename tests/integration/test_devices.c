@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "tests/guest/blk_pattern.h"
+#include "test_env.h"
 #include "vmrun.h"
 
 #define VM_TIMEOUT_MS 60000
@@ -48,21 +49,9 @@ static void teardown(void)
 
 TestSuite(devices, .init = setup, .fini = teardown, .timeout = 180);
 
-struct env {
-	const char *cellvm, *bin_dir, *probe;
-};
-
 static struct env need_env(void)
 {
-	struct env e = { getenv("CELLVM"), getenv("CELLVM_BIN_DIR"), getenv("PROBE") };
-	if (!e.cellvm || !*e.cellvm || !e.bin_dir || !*e.bin_dir || !e.probe || !*e.probe)
-		cr_skip_test("CELLVM, CELLVM_BIN_DIR and PROBE are not set (make test sets them)");
-	char path[PATH_MAX];
-	cr_assert_eq(access(e.cellvm, X_OK), 0, "CELLVM=%s: %s", e.cellvm, strerror(errno));
-	cr_assert_eq(access(e.probe, R_OK), 0, "PROBE=%s: %s", e.probe, strerror(errno));
-	/* cellvm starts its device programs from its own directory. */
-	snprintf(path, sizeof(path), "%s/cellvm-blk", e.bin_dir);
-	cr_assert_eq(access(path, X_OK), 0, "%s: %s", path, strerror(errno));
+	struct env e = test_env_need();
 	int r = test_mkdtemp(tmpdir, sizeof(tmpdir));
 	cr_assert_eq(r, 0, "mkdtemp: %s", strerror(-r));
 	return e;

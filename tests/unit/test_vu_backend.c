@@ -727,14 +727,19 @@ Test(vu_backend, rings_start_enabled_without_protocol_features, .init = setup, .
 Test(vu_backend, serve_rejects_bad_ops)
 {
 	struct vu_device_ops ops = tvu_ops;
+	int sv[2];
 
+	/* a socket of our own: fd 0 is not ours to hand out */
+	cr_assert_eq(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
 	ops.num_queues = 0;
-	cr_assert_eq(vu_backend_serve(0, -1, &ops, NULL), -EINVAL);
+	cr_assert_eq(vu_backend_serve(sv[1], -1, &ops, NULL), -EINVAL);
 	ops.num_queues = VU_MAX_QUEUES + 1;
-	cr_assert_eq(vu_backend_serve(0, -1, &ops, NULL), -EINVAL);
+	cr_assert_eq(vu_backend_serve(sv[1], -1, &ops, NULL), -EINVAL);
 	ops.num_queues = 1;
 	ops.queue_ready = NULL;
-	cr_assert_eq(vu_backend_serve(0, -1, &ops, NULL), -EINVAL);
+	cr_assert_eq(vu_backend_serve(sv[1], -1, &ops, NULL), -EINVAL);
+	close(sv[0]);
+	close(sv[1]);
 }
 
 /* ---- the memory table mapping itself ---- */
@@ -758,6 +763,9 @@ Test(vu_backend_mem, unaligned_mmap_offset_and_replacement)
 	memset(&b, 0, sizeof(b));
 	b.ops = &nop_ops;
 	b.epoll_fd = -1;
+	/* as vu_backend_serve leaves them: no ring fd is 0 (stdin) */
+	for (unsigned int i = 0; i < VU_MAX_QUEUES; i++)
+		b.vrings[i].kick_fd = b.vrings[i].call_fd = b.vrings[i].err_fd = -1;
 	/* region 1 starts 0x123 bytes into a page of the file */
 	struct vu_mem_table t = { .nregions = 2 };
 	t.regions[0] = (struct vu_mem_region){ .gpa = 0, .size = 0x1000, .user_addr = 0x10000,

@@ -1,5 +1,6 @@
 #include "vu_device.h"
 #include "log.h"
+#include "virtq.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -59,9 +60,9 @@ static int vu_device_send_mem_table(struct vu_device *d)
 static int vu_device_start_queue(struct vu_device *d, unsigned int i,
 				 const struct virtio_mmio_queue *q)
 {
-	uint8_t *desc = guest_mem_ptr(d->mem, q->desc, 16ULL * q->num);
-	uint8_t *avail = guest_mem_ptr(d->mem, q->driver, 6ULL + 2ULL * q->num);
-	uint8_t *used = guest_mem_ptr(d->mem, q->device, 6ULL + 8ULL * q->num);
+	uint8_t *desc = guest_mem_ptr(d->mem, q->desc, VIRTQ_DESC_BYTES(q->num));
+	uint8_t *avail = guest_mem_ptr(d->mem, q->driver, VIRTQ_AVAIL_BYTES(q->num));
+	uint8_t *used = guest_mem_ptr(d->mem, q->device, VIRTQ_USED_BYTES(q->num));
 	int ret;
 
 	/* The guest chose these addresses: a ring outside RAM is its error,

@@ -54,7 +54,7 @@ T_DEV_BINS  := $(addprefix $(TBUILD)/cellvm-,$(DEV_NAMES))
 
 .PHONY: all deps test unit integration run bench clean guest linux fuzz
 
-all: deps $(BUILD)/cellvm $(BUILD)/cellctl $(DEV_BINS) guest $(if $(BENCH_SRCS),$(BUILD)/bench/launch)
+all: deps $(BUILD)/cellvm $(BUILD)/cellctl $(DEV_BINS) $(BUILD)/kvm-probe guest $(if $(BENCH_SRCS),$(BUILD)/bench/launch)
 
 # Installs missing Debian packages once per checkout (no-op when present).
 DEPS_STAMP := $(BUILD)/.deps-ok
@@ -136,14 +136,23 @@ $(BUILD)/bench/launch: $(call obj,$(BUILD),$(BENCH_SRCS)) $(call POLICY_OBJS,$(B
 
 -include tests/guest/guest.mk
 
-test: deps linux $(TBUILD)/cellvm $(TBUILD)/cellctl $(T_DEV_BINS) $(TBUILD)/unit-tests $(TBUILD)/integration-tests guest
+# kvm-probe tells whether /dev/kvm works here; scripts/with-kvm.sh runs a
+# command natively when it does and inside tests/kvm-host (a nested KVM
+# host under QEMU) when it does not. CELLVM_KVM=native|nested forces either.
+$(BUILD)/kvm-probe: tests/kvm-host/kvm_probe.c | $(DEPS_STAMP)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_COMMON) $(CFLAGS) -o $@ $<
+WITH_KVM := BUILD=$(BUILD) scripts/with-kvm.sh
+
+test: deps linux $(BUILD)/kvm-probe $(TBUILD)/cellvm $(TBUILD)/cellctl $(T_DEV_BINS) $(TBUILD)/unit-tests $(TBUILD)/integration-tests guest
 	CELLVM=$(TBUILD)/cellvm CELLVM_BIN_DIR=$(TBUILD) PROBE=$(GUEST_IMAGE) BUILD=$(BUILD) tests/run.sh $(TBUILD)
 
 unit: deps $(TBUILD)/unit-tests
 	LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp $(TBUILD)/unit-tests
 
-run: all
-	$(BUILD)/cellvm run --kernel $(GUEST_IMAGE) --cpus 2 --mem 128 --cmdline "probe=demo" --boot-timer
+run: all $(BUILD)/kvm-probe
+	$(WITH_KVM) --label "make run" --timeout 600 -- \
+		$(BUILD)/cellvm run --kernel $(GUEST_IMAGE) --cpus 2 --mem 128 --cmdline "probe=demo" --boot-timer
 
 # Debian's kernel package and a busybox initramfs, cached under build/linux.
 linux: deps
@@ -151,8 +160,9 @@ linux: deps
 
 # Exactly what the sections run: cellvm, its device programs, the jailer,
 # the probe guest; QEMU and qemu-storage-daemon come with deps.
-bench: deps $(BUILD)/bench/launch $(BUILD)/cellvm $(DEV_BINS) $(BUILD)/cellvm-jailer guest
-	$(BUILD)/bench/launch --cellvm $(BUILD)/cellvm --probe $(GUEST_IMAGE) $(BENCH_ARGS)
+bench: deps linux $(BUILD)/kvm-probe $(BUILD)/bench/launch $(BUILD)/cellvm $(DEV_BINS) $(BUILD)/cellvm-jailer guest
+	$(WITH_KVM) --label "make bench" --mem 6144 --timeout 5400 -- \
+		$(BUILD)/bench/launch --cellvm $(BUILD)/cellvm --probe $(GUEST_IMAGE) $(BENCH_ARGS)
 
 .PHONY: linux-optional
 linux-optional:

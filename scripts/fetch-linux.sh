@@ -39,7 +39,7 @@ outputs="$out/vmlinuz $out/vmlinux $out/initramfs.cpio.gz $out/kernel-version"
 up_to_date() {
 	for o in $outputs; do
 		[ -s "$o" ] || return 1
-		for dep in "$0" "$init_src" "$extract"; do
+		for dep in "$0" "$init_src" "$extract" "$here/kmod-collect.sh"; do
 			[ "$o" -nt "$dep" ] || return 1
 		done
 	done
@@ -120,55 +120,13 @@ chmod 0755 "$ir/init"
 
 moddir=$tmp/pkg/lib/modules/$kver
 order=$ir/lib/modules/load-order
-index=$tmp/modindex
-: > "$order"
-: > "$tmp/seen"
-# The package carries no modules.dep (depmod makes it at install time, and
-# depmod may be absent here), so dependencies come from each module's own
-# .modinfo "depends=" string. Index: "name relative-path" per line, with
-# the dashes of file names folded to the underscores of module names.
-(cd "$moddir" 2>/dev/null && find kernel -name '*.ko*') |
-	sed 's|^\(.*/\)\{0,1\}\([^/]*\)\.ko[.a-z]*$|\2 &|' |
-	awk '{ gsub("-", "_", $1); print }' > "$index"
-mod_path() {
-	awk -v m="$1" '$1 == m { print $2; exit }' "$index"
-}
-mod_unpacked() { # relative path -> plain .ko in the initramfs, prints its name
-	base=$(basename "$1")
-	base=${base%.xz}
-	base=${base%.zst}
-	case $1 in
-	*.ko.xz) xz -dc "$moddir/$1" > "$ir/lib/modules/$base" ;;
-	*.ko.zst) zstd -dcq "$moddir/$1" > "$ir/lib/modules/$base" ;;
-	*) cp "$moddir/$1" "$ir/lib/modules/$base" ;;
-	esac
-	echo "$base"
-}
-mod_deps() { # plain .ko -> module names it depends on
-	tr '\0' '\n' < "$1" | sed -n 's/^depends=//p' | tr ',' ' '
-}
-# Depth first: a module goes into the load order after all it depends on.
-# Only positional parameters survive the recursion (sh has no locals).
-add_module() { # module name
-	grep -qx "$1" "$tmp/seen" && return 0
-	echo "$1" >> "$tmp/seen"
-	set -- "$1" "$(mod_path "$1")"
-	if [ -z "$2" ]; then
-		echo "fetch-linux: note: module $1 not in $kver (built in or absent)" >&2
-		return 0
-	fi
-	set -- "$1" "$2" "$(mod_unpacked "$2")"
-	for d in $(mod_deps "$ir/lib/modules/$3"); do
-		add_module "$d"
-	done
-	echo "$3" >> "$order"
-}
-if [ -s "$index" ]; then
-	for m in $VIRTIO_MODULES; do
-		add_module "$m"
-	done
+if [ -d "$moddir/kernel" ]; then
+	# shellcheck disable=SC2086
+	"$here/kmod-collect.sh" "$moddir" "$ir/lib/modules" $VIRTIO_MODULES ||
+		die "could not collect the virtio modules"
 else
 	echo "fetch-linux: warning: no modules for $kver, initramfs has none" >&2
+	: > "$order"
 fi
 
 # The kernel opens /dev/console for init before devtmpfs is mounted, so the

@@ -179,10 +179,15 @@ static void expect_blk_line(int n, uint64_t sectors, uint64_t seed, const char *
 	expect_key(line, "seed", seed);
 	cr_assert_geq(key(line, "qd"), 8, "fewer than 8 requests in flight: %s%s", line, dump());
 	cr_assert(strstr(line, " flush=ok ") && strstr(line, " eod=ioerr "), "%s%s", line, dump());
-	/* Interrupt-driven: some sleeps must have been ended by interrupts. */
-	if (strstr(line, " mode=irq "))
-		cr_assert_geq(key(line, "irq_wakeups"), 1, "no completion interrupt: %s%s", line,
-			      dump());
+	/* Interrupt-driven: completions raised interrupts, and a guest that
+	 * went to sleep waiting was woken by one. Whether it slept at all
+	 * depends on how fast the host completed, so that is not asserted. */
+	if (strstr(line, " mode=irq ")) {
+		cr_assert_geq(key(line, "irqs"), 1, "no completion interrupt: %s%s", line, dump());
+		if (key(line, "sleeps") > 0)
+			cr_assert_geq(key(line, "irq_wakeups"), 1,
+				      "slept but no interrupt woke it: %s%s", line, dump());
+	}
 	if (id)
 		expect_str(line, "id", id);
 }

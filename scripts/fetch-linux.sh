@@ -6,14 +6,15 @@
 #   OUTDIR/vmlinuz            the bzImage as Debian ships it (XZ payload)
 #   OUTDIR/vmlinux            the ELF inside it (boots far faster here: the
 #                             XZ decompressor runs in emulated ring 0)
-#   OUTDIR/initramfs.cpio.gz  busybox-static + tests/linux/init
+#   OUTDIR/initramfs.cpio.gz  busybox init + tests/linux/{inittab,sysinit,test,
+#                             ctrlaltdel}, blkcheck (static), the virtio modules
 #   OUTDIR/kernel-version     package name, package version, uname -r
 # The .deb is kept in OUTDIR/deb so a rebuild after a script change does not
 # download it again. Nothing is done when every output exists and is newer
 # than this script, the init and the extract script.
 #
-# The init prints "cellvm-linux: init ok" and the kernel version, then runs
-# `reboot -f`; see tests/linux/init for why reboot and not poweroff.
+# The init prints "cellvm-linux: init ok", runs the test cellvm.test= names
+# and reboots (see tests/linux/inittab and tests/linux/test).
 set -eu
 
 die() { echo "fetch-linux: $*" >&2; exit 1; }
@@ -22,14 +23,16 @@ die() { echo "fetch-linux: $*" >&2; exit 1; }
 out=$1
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(dirname "$here")
-init_src=$root/tests/linux/init
+tl=$root/tests/linux
+init_files="$tl/inittab $tl/sysinit $tl/test $tl/ctrlaltdel"
+blkcheck_src=$tl/blkcheck.c
 extract=$here/extract-vmlinux.sh
 busybox=/bin/busybox
 
 # Applets the init uses (and a few for debugging with an interactive shell).
-APPLETS="sh ash mount umount echo cat ls mkdir sleep sync uname insmod lsmod
-dmesg poweroff reboot halt"
-# Loaded by the init only with cellvm.virtio=1; each comes with its
+APPLETS="init sh ash mount umount echo cat ls mkdir sleep sync uname insmod lsmod
+dmesg poweroff reboot halt sed tr tail head grep wc readlink basename"
+# Loaded by sysinit unless cellvm.modules=0; each comes with its
 # dependencies (from each module's .modinfo).
 VIRTIO_MODULES="virtio_mmio virtio_blk virtio_net virtio_rng virtio_console
 vmw_vsock_virtio_transport"
@@ -39,7 +42,7 @@ outputs="$out/vmlinuz $out/vmlinux $out/initramfs.cpio.gz $out/kernel-version"
 up_to_date() {
 	for o in $outputs; do
 		[ -s "$o" ] || return 1
-		for dep in "$0" "$init_src" "$extract" "$here/kmod-collect.sh"; do
+		for dep in "$0" $init_files "$blkcheck_src" "$root/tests/guest/blk_pattern.h" "$extract" "$here/kmod-collect.sh"; do
 			[ "$o" -nt "$dep" ] || return 1
 		done
 	done
@@ -55,7 +58,7 @@ for t in apt-cache apt-get dpkg-deb cpio gzip xz; do
 	command -v "$t" >/dev/null 2>&1 || die "$t not found (run scripts/install-deps.sh)"
 done
 [ -x "$busybox" ] || die "$busybox not found (apt-get install busybox-static)"
-[ -r "$init_src" ] || die "missing $init_src"
+for f in $init_files "$blkcheck_src"; do [ -r "$f" ] || die "missing $f"; done
 
 # The meta package always depends on the current ABI's image package.
 resolve_pkg() {
@@ -110,13 +113,19 @@ cp "$vmlinuz" "$tmp/vmlinuz"
 
 # --- initramfs -----------------------------------------------------------
 ir=$tmp/initramfs
-mkdir -p "$ir/bin" "$ir/sbin" "$ir/proc" "$ir/sys" "$ir/tmp" "$ir/lib/modules"
+mkdir -p "$ir/bin" "$ir/sbin" "$ir/proc" "$ir/sys" "$ir/tmp" "$ir/lib/modules" "$ir/etc/cellvm"
 cp "$busybox" "$ir/bin/busybox"
 for a in $APPLETS; do
 	ln -s busybox "$ir/bin/$a"
 done
-cp "$init_src" "$ir/init"
-chmod 0755 "$ir/init"
+ln -s bin/busybox "$ir/init"
+cp "$tl/inittab" "$ir/etc/inittab"
+for f in sysinit test ctrlaltdel; do
+	cp "$tl/$f" "$ir/etc/cellvm/$f"
+	chmod 0755 "$ir/etc/cellvm/$f"
+done
+${CC:-gcc} -std=gnu11 -O2 -Wall -Wextra -Werror -static -pthread -o "$ir/bin/blkcheck" \
+	"$blkcheck_src" || die "could not build $blkcheck_src"
 
 moddir=$tmp/pkg/lib/modules/$kver
 order=$ir/lib/modules/load-order

@@ -261,22 +261,31 @@ static void check_dsdt(const uint8_t *dsdt, const struct mmio_dev_desc *devs, un
 	uint32_t len = le32(dsdt + 4);
 	unsigned int n = dsdt_devices(dsdt, names, LAYOUT_VIRTIO_MMIO_MAX * 2, s, e);
 
-	cr_assert_eq(n, ndevs + 1);
+	static const uint8_t kbd_hid[] = { 0x08, '_', 'H', 'I', 'D', 0x0c, 0x41, 0xd0, 0x03, 0x03 };
+	static const uint8_t kbd_io[] = { 0x47, 0x01, 0x60, 0x00, 0x60, 0x00, 0x01, 0x01,
+					  0x47, 0x01, 0x64, 0x00, 0x64, 0x00, 0x01, 0x01 };
+	static const uint8_t kbd_irq[] = { 0x22, 0x02, 0x00 };
+
+	cr_assert_eq(n, ndevs + 2);
 	cr_assert_str_eq(names[0], "COM1");
+	cr_assert_str_eq(names[1], "PS2K");
+	cr_assert_not_null(find(s[1], (size_t)(e[1] - s[1]), kbd_hid, sizeof(kbd_hid)));
+	cr_assert_not_null(find(s[1], (size_t)(e[1] - s[1]), kbd_io, sizeof(kbd_io)));
+	cr_assert_not_null(find(s[1], (size_t)(e[1] - s[1]), kbd_irq, sizeof(kbd_irq)));
 	cr_assert_not_null(find(s[0], (size_t)(e[0] - s[0]), com1_hid, sizeof(com1_hid)));
 	cr_assert_not_null(find(s[0], (size_t)(e[0] - s[0]), com1_io, sizeof(com1_io)));
 	cr_assert_not_null(find(s[0], (size_t)(e[0] - s[0]), com1_irq, sizeof(com1_irq)));
 
 	cr_assert_eq(count(dsdt, len, "LNRO0005", 8), ndevs, "one LNRO0005 per device");
 	for (unsigned int i = 0; i < ndevs; i++) {
-		const uint8_t *d = s[i + 1];
-		size_t dl = (size_t)(e[i + 1] - d);
+		const uint8_t *d = s[i + 2];
+		size_t dl = (size_t)(e[i + 2] - d);
 		uint8_t mem[12] = { 0x86, 0x09, 0x00, 0x01 };
 		uint8_t irq[9] = { 0x89, 0x06, 0x00, 0x03, 0x01 };
 		char want[5];
 
 		snprintf(want, sizeof(want), "V%03X", i & 0xfff);
-		cr_assert_str_eq(names[i + 1], want);
+		cr_assert_str_eq(names[i + 2], want);
 		cr_assert_eq(count(d, dl, "\x0dLNRO0005", 10), 1, "%s _HID", want);
 		cr_assert_not_null(find(d, dl, "_CCA\x01", 5), "%s _CCA One", want);
 		for (int b = 0; b < 4; b++) {

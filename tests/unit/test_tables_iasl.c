@@ -142,6 +142,7 @@ Test(tables_iasl, disassembles)
 	dsl = slurp("DSDT.dsl", &len);
 	cr_assert_eq(occurrences(dsl, "\"LNRO0005\""), NDEVS);
 	cr_assert_eq(occurrences(dsl, "EisaId (\"PNP0501\")"), 1);
+	cr_assert_eq(occurrences(dsl, "EisaId (\"PNP0303\")"), 1);
 	cr_assert_eq(occurrences(dsl, "Memory32Fixed (ReadWrite,"), NDEVS);
 	cr_assert_eq(occurrences(dsl, "Interrupt (ResourceConsumer, Edge, ActiveHigh, Exclusive"),
 		     NDEVS);
@@ -171,6 +172,7 @@ Test(tables_iasl, acpiexec_loads_namespace)
 	cr_assert_eq(occurrences(out, "Warning"), 0, "%s", out);
 	cr_assert_eq(occurrences(out, "LNRO0005"), NDEVS);
 	cr_assert_eq(occurrences(out, "COM1 Device"), 1);
+	cr_assert_eq(occurrences(out, "PS2K Device"), 1);
 	cr_assert_eq(occurrences(out, "V002 Device"), 1);
 	free(out);
 }
@@ -191,7 +193,12 @@ Test(tables_iasl, dsdt_matches_iasl)
 		   "Device (COM1) {\n"
 		   "  Name (_HID, EisaId (\"PNP0501\"))\n  Name (_UID, Zero)\n"
 		   "  Name (_CRS, ResourceTemplate () {\n"
-		   "    IO (Decode16, 0x3F8, 0x3F8, 0x01, 0x08)\n    IRQNoFlags () {4}\n  })\n}\n");
+		   "    IO (Decode16, 0x3F8, 0x3F8, 0x01, 0x08)\n    IRQNoFlags () {4}\n  })\n}\n"
+		   "Device (PS2K) {\n"
+		   "  Name (_HID, EisaId (\"PNP0303\"))\n"
+		   "  Name (_CRS, ResourceTemplate () {\n"
+		   "    IO (Decode16, 0x60, 0x60, 0x01, 0x01)\n"
+		   "    IO (Decode16, 0x64, 0x64, 0x01, 0x01)\n    IRQNoFlags () {1}\n  })\n}\n");
 	for (unsigned int i = 0; i < NDEVS; i++)
 		fprintf(f, "Device (V%03X) {\n"
 			   "  Name (_HID, \"LNRO0005\")\n  Name (_UID, %u)\n  Name (_CCA, One)\n"

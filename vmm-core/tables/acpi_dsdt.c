@@ -1,5 +1,9 @@
 /* DSDT: the devices a guest cannot discover by probing. COM1 (so the
- * 8250 driver binds it through PNP with its real IRQ) and every
+ * 8250 driver binds it through PNP with its real IRQ), the i8042 keyboard
+ * controller (PNP0303: on a hardware-reduced machine Linux has no legacy
+ * PIC, so IRQ 1 exists for its i8042 driver only through this
+ * description; without it the driver fails to probe and a graceful
+ * shutdown's Ctrl-Alt-Del never reaches init) and every
  * virtio-mmio window as "LNRO0005", the id Linux's virtio_mmio driver
  * matches in ACPI; distro kernels built without
  * VIRTIO_MMIO_CMDLINE_DEVICES find virtio-mmio devices no other way. */
@@ -32,6 +36,32 @@ static void dsdt_com1(struct aml *a)
 	aml_eisaid(a, "PNP0501");
 	aml_name_decl(a, "_UID");
 	aml_integer(a, 0);
+	aml_name_decl(a, "_CRS");
+	aml_buffer(a, res, r.len);
+	aml_pkg_end(a, dev);
+}
+
+static void dsdt_i8042(struct aml *a)
+{
+	uint8_t res[32];
+	struct aml r;
+	size_t dev;
+
+	aml_init(&r, res, sizeof(res));
+	/* Data port first, then command/status: the order Linux's PNP
+	 * probe of the controller expects. */
+	aml_res_io16(&r, PORT_I8042_DATA, PORT_I8042_DATA, 1, 1);
+	aml_res_io16(&r, PORT_I8042_CMD, PORT_I8042_CMD, 1, 1);
+	aml_res_irq_noflags(&r, IRQ_I8042_KBD);
+	aml_res_end(&r);
+	if (r.err) {
+		a->err = a->err ? a->err : r.err;
+		return;
+	}
+
+	dev = aml_device_begin(a, "PS2K");
+	aml_name_decl(a, "_HID");
+	aml_eisaid(a, "PNP0303");
 	aml_name_decl(a, "_CRS");
 	aml_buffer(a, res, r.len);
 	aml_pkg_end(a, dev);
@@ -79,6 +109,7 @@ long acpi_dsdt_build(uint8_t *t, size_t cap, const struct mmio_dev_desc *devs,
 	aml_init(&a, t + ACPI_SDT_HEADER_SIZE, cap - ACPI_SDT_HEADER_SIZE);
 	sb = aml_scope_begin(&a, "\\_SB");
 	dsdt_com1(&a);
+	dsdt_i8042(&a);
 	for (unsigned int i = 0; i < ndevs; i++)
 		dsdt_virtio_mmio(&a, i, &devs[i]);
 	aml_pkg_end(&a, sb);

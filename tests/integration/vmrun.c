@@ -325,28 +325,39 @@ uint8_t *test_read_file(const char *path, size_t *len)
 	return buf;
 }
 
+bool test_check_pattern_range(const uint8_t *buf, size_t from, size_t to, uint64_t seed,
+			      char *msg, size_t msglen)
+{
+	for (size_t off = from; off + 8 <= to; off += 8) {
+		uint64_t got, want = blk_pattern(off, seed);
+		memcpy(&got, buf + off, 8);
+		if (got != want) {
+			snprintf(msg, msglen,
+				 "byte offset %zu (sector %zu) holds 0x%016" PRIx64
+				 ", the pattern with seed %" PRIu64 " is 0x%016" PRIx64,
+				 off, off / 512, got, seed, want);
+			return false;
+		}
+	}
+	return true;
+}
+
 bool test_check_pattern(const char *path, uint64_t seed, char *msg, size_t msglen)
 {
 	size_t len;
+	char why[256];
 	uint8_t *buf = test_read_file(path, &len);
 
 	if (!buf) {
 		snprintf(msg, msglen, "%s: %s", path, strerror(errno));
 		return false;
 	}
-	for (size_t off = 0; off + 8 <= len; off += 8) {
-		uint64_t got, want = blk_pattern(off, seed);
-		memcpy(&got, buf + off, 8);
-		if (got != want) {
-			snprintf(msg, msglen,
-				 "%s: byte offset %zu (sector %zu) holds 0x%016" PRIx64
-				 ", the pattern with seed %" PRIu64 " is 0x%016" PRIx64,
-				 path, off, off / 512, got, seed, want);
-			free(buf);
-			return false;
-		}
-	}
+	bool ok = test_check_pattern_range(buf, 0, len, seed, why, sizeof(why));
 	free(buf);
+	if (!ok) {
+		snprintf(msg, msglen, "%s: %s", path, why);
+		return false;
+	}
 	if (len % 8) {
 		snprintf(msg, msglen, "%s: %zu bytes, not whole words", path, len);
 		return false;

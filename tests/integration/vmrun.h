@@ -62,6 +62,9 @@ uint8_t *test_read_file(const char *path, size_t *len);
 /* Whether the file holds exactly what the probe's blk scenario writes with
  * seed (tests/guest/blk_pattern.h); if not, why into msg. */
 bool test_check_pattern(const char *path, uint64_t seed, char *msg, size_t msglen);
+/* The same for bytes [from, to) of buf (from a multiple of 8). */
+bool test_check_pattern_range(const uint8_t *buf, size_t from, size_t to, uint64_t seed,
+			      char *msg, size_t msglen);
 
 /* Reading "PROBE name ok key=value ..." lines. The first line of text that
  * starts with prefix, without its line end, into line; false if none. */

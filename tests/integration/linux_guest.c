@@ -97,3 +97,17 @@ bool linux_check_image(const char *path, uint64_t final_seed, uint64_t mark_seed
 		snprintf(msg, msglen, "%s: %s", path, why);
 	return ok;
 }
+
+int linux_test_cpus(void)
+{
+	const char *h = getenv("CELLVM_KVM_HOST");
+
+	if (h && strcmp(h, "nested") == 0 && !getenv("CELLVM_TEST_LINUX_SMP"))
+		return 1;
+	return 2;
+}
+
+const char *linux_test_cpus_str(void)
+{
+	return linux_test_cpus() == 1 ? "1" : "2";
+}

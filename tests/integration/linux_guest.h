@@ -23,6 +23,12 @@ struct linux_guest {
 /* Absolute paths below $BUILD/linux. 0, or -ENOENT when a file is
  * missing (why into msg). */
 int linux_guest_find(struct linux_guest *g, char *msg, size_t msglen);
+/* vCPUs for a Linux test that is not about SMP: 2 on a hardware KVM host,
+ * 1 in the nested one, where an L2 with 2 vCPUs is intermittent (QEMU's
+ * too: see README); CELLVM_TEST_LINUX_SMP=1 asks for 2 there as well. */
+int linux_test_cpus(void);
+/* Same as a string for argv. */
+const char *linux_test_cpus_str(void);
 
 /* The first "cellvm-linux: <what>..." line of text (without the prefix). */
 bool linux_line(const char *text, const char *what, char *line, size_t size);

@@ -286,7 +286,7 @@ Test(jailer, jailed_linux_with_a_disk_boots_to_init, .timeout = 600)
 	snprintf(disk_arg, sizeof(disk_arg), "path=%s", disk);
 	start_jailer(FLAGS("--copy", g.bzimage, "--copy", g.initrd, "--copy", disk),
 		     FLAGS("run", "--kernel", g.bzimage, "--initrd", g.initrd, "--mem", "256", "--cpus",
-			   "2", "--disk", disk_arg, "--cmdline",
+			   linux_test_cpus_str(), "--disk", disk_arg, "--cmdline",
 			   LINUX_CMDLINE " cellvm.test=devices cellvm.seed=77 cellvm.passes=1"));
 	cr_assert(vmrun_wait_for(&vm, LINUX_SAYS "init ok", 300000), "%s", dump());
 	cr_expect(status_has(vm.pid, "Uid:", JAIL_UID), "core uid");

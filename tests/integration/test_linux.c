@@ -145,8 +145,25 @@ Test(linux_guest, bzimage_one_vcpu_boots_to_init_and_reboots)
 	boot_to_init_and_reboot(false, 1);
 }
 
+/* In the nested host an L2 with 2 vCPUs hangs or triple-faults early in
+ * about 1 boot in 4-8 (measured 2026-12-06: cellvm 2 of 8 and 1 of 8 runs,
+ * QEMU microvm -smp 2 with the same kernel 1 of 6, and the L1 kernel
+ * itself oopsed in that run): the TCG-emulated SVM, not the VMM. So the
+ * 2-vCPU Linux boots run on a hardware KVM host and are skipped by name
+ * in the nested one; CELLVM_TEST_LINUX_SMP=1 runs them there anyway.
+ * SMP itself stays covered in the nested host by the probe's smp tests. */
+static void skip_smp_when_nested(void)
+{
+	const char *h = getenv("CELLVM_KVM_HOST");
+
+	if (h && strcmp(h, "nested") == 0 && !getenv("CELLVM_TEST_LINUX_SMP"))
+		cr_skip_test("Linux with 2 vCPUs is intermittent in the nested host, QEMU's too "
+			     "(see README)");
+}
+
 Test(linux_guest, bzimage_two_vcpus_boot_to_init_and_reboot)
 {
+	skip_smp_when_nested();
 	boot_to_init_and_reboot(false, 2);
 }
 
@@ -157,13 +174,7 @@ Test(linux_guest, vmlinux_pvh_one_vcpu_boots_to_init_and_reboots)
 
 Test(linux_guest, vmlinux_pvh_two_vcpus_boot_to_init_and_reboot)
 {
-	/* Seen in the nested host with two VMs at once: about 1 run in 8
-	 * ends in a triple fault early in boot or prints nothing; alone it
-	 * passed 3 of 3. Not understood yet (cellvm's PVH + SMP set-up or
-	 * the TCG-emulated SVM): skipped by name until it is, so CI stays
-	 * meaningful. CELLVM_TEST_PVH_SMP=1 runs it. */
-	if (!getenv("CELLVM_TEST_PVH_SMP"))
-		cr_skip_test("PVH with 2 vCPUs is intermittent in the nested host (see README)");
+	skip_smp_when_nested();
 	boot_to_init_and_reboot(true, 2);
 }
 
@@ -227,7 +238,7 @@ Test(linux_guest, virtio_blk_and_rng_through_acpi_with_the_image_checked_on_the_
 	snprintf(disk_arg, sizeof(disk_arg), "path=%s", disk);
 	snprintf(cmdline, sizeof(cmdline), "cellvm.test=devices cellvm.seed=%" PRIu64
 		 " cellvm.passes=4", seed);
-	start_linux(&e, &g, g.bzimage, 2, cmdline,
+	start_linux(&e, &g, g.bzimage, linux_test_cpus(), cmdline,
 		    (const char *[]){ "--disk", disk_arg, "--rng", NULL });
 	int code = vmrun_wait_exit(&vm, RUN_MS);
 	cr_assert_eq(code, 0, "exit %d%s", code, dump());
@@ -322,7 +333,7 @@ Test(linux_guest, cellctl_pauses_resumes_and_shuts_linux_down_through_ctrl_alt_d
 	struct linux_guest g;
 
 	need(&e, &g);
-	start_linux(&e, &g, g.bzimage, 2, "cellvm.test=idle cellvm.modules=0",
+	start_linux(&e, &g, g.bzimage, linux_test_cpus(), "cellvm.test=idle cellvm.modules=0",
 		    ARGS("--api-sock", sock));
 	wait_line("tick 3", BOOT_MS);
 	cellctl_ok(&e, ARGS("status"), "state:     running");
@@ -371,7 +382,7 @@ Test(linux_guest, killed_blk_process_leaves_linux_running_with_needs_reset)
 	snprintf(disk, sizeof(disk), "%s/disk.img", tmpdir);
 	cr_assert_eq(test_make_image(disk, DISK_BYTES), 0);
 	snprintf(disk_arg, sizeof(disk_arg), "path=%s", disk);
-	start_linux(&e, &g, g.bzimage, 2, "cellvm.test=blkloop", ARGS("--disk", disk_arg));
+	start_linux(&e, &g, g.bzimage, linux_test_cpus(), "cellvm.test=blkloop", ARGS("--disk", disk_arg));
 	wait_line("tick 5 blk-status", BOOT_MS);
 	unsigned int st = last_blk_status();
 	cr_assert_eq(st & 0x0f, 0x0f, "driver not ready: status 0x%x%s", st, dump());

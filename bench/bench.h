@@ -1,5 +1,5 @@
 /* cellvm benchmarks: shared types. One binary (build/bench/launch) runs a
- * table of sections (launch, mem, blk, api, jail); each section runs its
+ * table of sections (launch, mem, blk, api, jail, linux-boot, linux-blk); each runs its
  * columns (cellvm, QEMU microvm, QEMU with a storage daemon, cellvm under
  * the jailer...) interleaved and reports per-metric statistics side by
  * side, column 0 (always a cellvm) being the reference of every ratio. */
@@ -57,6 +57,11 @@ struct bench_cfg {
 	unsigned int blk_max_wait;  /* blk: a run whose vCPU waited longer for a CPU (% of
 				     * the window) is repeated; 0: never */
 	unsigned int jail_uid, jail_gid;
+	const char *linux_dir;      /* linux-*: vmlinuz, initramfs.cpio.gz (make linux) */
+	unsigned int linux_runs;    /* linux-boot: recorded runs per column */
+	unsigned int linux_blk_runs; /* linux-blk: recorded runs per column */
+	unsigned int linux_seconds; /* linux-blk: cellvm.bench-seconds, per random phase */
+	unsigned int linux_timeout_ms; /* linux-*: per VM run (a nested boot takes ~30 s) */
 	bool verbose;
 	struct vmm vmm[VMM_COUNT];
 	/* the running section's columns */
@@ -100,10 +105,35 @@ void argv_print(const char *label, const struct argv_buf *a);
 void vmm_argv(const struct bench_cfg *cfg, enum vmm_id id, const char *cmdline, bool virtio,
 	      struct argv_buf *a);
 
+/* What a VMM boots, for guests other than the probe's defaults. */
+struct guest {
+	const char *kernel, *initrd; /* initrd may be NULL */
+	const char *cmdline;
+	unsigned int cpus, mem_mib;
+	bool probe;                 /* the probe: it ends through the debug-exit port, cellvm
+				     * gets its boot timer; otherwise (Linux) a reboot ends
+				     * the VM and exits 0 */
+	bool virtio;                /* devices follow (modern transport, shared guest RAM) */
+};
+
+void vmm_argv_guest(const struct bench_cfg *cfg, enum vmm_id id, const struct guest *g,
+		    struct argv_buf *a);
+
+/* Where the bench runs, from CELLVM_KVM_HOST (scripts/with-kvm.sh): for
+ * people, and whether it is the nested host. */
+const char *kvm_host_kind(void);
+bool kvm_host_nested(void);
+
 /* ---- clock ---- */
 
 int64_t mono_ns(void);
 static inline double ns_to_ms(int64_t ns) { return (double)ns / 1e6; }
+/* user + system time of a wait4 rusage */
+static inline double rusage_cpu_ms(const struct rusage *ru)
+{
+	return (double)(ru->ru_utime.tv_sec + ru->ru_stime.tv_sec) * 1e3 +
+	       (double)(ru->ru_utime.tv_usec + ru->ru_stime.tv_usec) / 1e3;
+}
 void sleep_ms(unsigned int ms);
 
 /* ---- child processes (spawn.c) ---- */
@@ -211,7 +241,13 @@ int vm_run(struct vm_run *r, char *const argv[], unsigned int timeout_ms, vm_lin
 	   void *arg);
 /* Checks exit status and probe lines; fills r->why and returns false on failure. */
 bool vm_run_passed(struct vm_run *r, const struct vmm *v);
+/* Only the end: not timed out, aborted or killed, and exit status ok_exit. */
+bool vm_run_ended(struct vm_run *r, int ok_exit);
 int vm_run_write(struct vm_run *r, const char *s);
+/* The number after " key=" in a console line ("PROBE blkbench ok rr_qd1_iops=N",
+ * "cellvm-linux: blkbench seqread-1m mbps=X"); false when absent. */
+bool line_key_u64(const char *line, const char *key, uint64_t *v);
+bool line_key_double(const char *line, const char *key, double *v);
 
 /* ---- statistics (stats.c) ---- */
 
@@ -280,6 +316,9 @@ struct metric {
 void report_section_header(const struct bench_cfg *cfg, const char *name, const char *what,
 			   unsigned int runs);
 void report_metric(const struct bench_cfg *cfg, struct metric *m);
+/* One line per metric of m[0..n): each column's median and p90 and the
+ * ratios, the section's figures at a glance (after its report_metric()s). */
+void report_table(const struct bench_cfg *cfg, struct metric *m, size_t n);
 void report_failure(const struct bench_cfg *cfg, unsigned int col, unsigned int run,
 		    const struct vm_run *r);
 void report_summary(void);
@@ -317,8 +356,12 @@ struct run_hooks {
 	/* optional: after the VMM ended, whenever prepare succeeded; may fill
 	 * r->why to fail the run */
 	void (*finish)(struct run_ctx *rc, struct vm_run *r);
+	/* optional: whether the run passed, r->why filled if not (default:
+	 * vm_run_passed, the probe's lines and exit status) */
+	bool (*passed)(struct run_ctx *rc, struct vm_run *r);
 	unsigned int runs;          /* recorded runs per column (0 = cfg->runs) */
 	unsigned int retries;       /* extra attempts for a run record discards */
+	unsigned int timeout_ms;    /* per VM run (0 = cfg->timeout_ms) */
 };
 
 /* Runs warm-up then recorded runs, alternating the columns. */
@@ -344,6 +387,8 @@ int section_mem(struct bench_cfg *cfg, struct section_result *res);
 int section_blk(struct bench_cfg *cfg, struct section_result *res);
 int section_api(struct bench_cfg *cfg, struct section_result *res);
 int section_jail(struct bench_cfg *cfg, struct section_result *res);
+int section_linux_boot(struct bench_cfg *cfg, struct section_result *res);
+int section_linux_blk(struct bench_cfg *cfg, struct section_result *res);
 
 /* ---- seccomp filter cost (seccomp_cost.c) ---- */
 

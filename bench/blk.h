@@ -3,9 +3,7 @@
 #ifndef CELLVM_BENCH_BLK_H
 #define CELLVM_BENCH_BLK_H
 
-#include "bench.h"
-
-enum { COL_CELLVM, COL_QEMU, COL_QSD };
+#include "blk_disk.h"
 
 enum {
 	M_RR1, M_RR32, M_RW1, M_RW32, M_SEQR, M_SEQW,
@@ -17,12 +15,10 @@ enum {
 
 struct blk {
 	struct metric m[M_COUNT];
-	char image[256], sock[256], qsd[4096], cellvm_blk[4096];
+	struct blk_disk disk;
 	unsigned int seq_bs[MAX_COLS];  /* what the probe used, per column */
 	unsigned int contended[MAX_COLS]; /* kept although above --blk-max-wait */
 	/* this run */
-	struct peer peer;
-	bool peer_up;
 	bool started, ended;
 	char fail[200];                 /* the probe's "blkbench fail" line */
 	uint64_t res[NRESULTS];
@@ -36,12 +32,9 @@ struct blk {
 	char err[256];
 };
 
-/* The VMM's command line for column col (COL_*), and the storage daemon's. */
+/* The VMM's command line for column col (COL_*). */
 void blk_argv(const struct bench_cfg *cfg, const struct blk *b, unsigned int col,
 	      struct argv_buf *a);
-void blk_qsd_argv(const struct blk *b, struct argv_buf *a);
-/* Marks the columns whose programs are missing; fills b->qsd. */
-void blk_check_columns(struct bench_cfg *cfg, struct blk *b);
 /* What the section runs and how it measures, commands included. */
 void blk_print_setup(const struct bench_cfg *cfg, const struct blk *b);
 

@@ -1,13 +1,9 @@
-/* The blk section's command lines: cellvm with --disk, QEMU microvm with
- * its own virtio-blk-device (cache=writeback: buffered like cellvm-blk;
- * aio=io_uring like cellvm-blk; optionally in an iothread, as cellvm-blk
- * has a process of its own), QEMU microvm with vhost-user-blk and
- * qemu-storage-daemon exporting the same image the same way; and the
- * section's description of what it measures. */
+/* The blk section's command lines: the probe with blkbench under each VMM,
+ * the disk options of blk_disk.c appended; and the section's description
+ * of what it measures. */
 #include "blk.h"
 
 #include <stdio.h>
-#include <unistd.h>
 
 static void cmdline(const struct bench_cfg *cfg, char *out, size_t len)
 {
@@ -22,62 +18,14 @@ void blk_argv(const struct bench_cfg *cfg, const struct blk *b, unsigned int col
 
 	cmdline(cfg, line, sizeof(line));
 	vmm_argv(cfg, cfg->col[col].vmm, line, true, a);
-	switch (col) {
-	case COL_CELLVM:
-		argv_add(a, "--disk");
-		argv_addf(a, "path=%s", b->image);
-		break;
-	case COL_QEMU:
-		if (cfg->blk_iothread) {
-			argv_add(a, "-object");
-			argv_add(a, "iothread,id=io0");
-		}
-		argv_add(a, "-drive");
-		argv_addf(a, "file=%s,format=raw,if=none,id=d0,cache=writeback,aio=io_uring",
-			  b->image);
-		argv_add(a, "-device");
-		argv_addf(a, "virtio-blk-device,drive=d0%s", cfg->blk_iothread ? ",iothread=io0" : "");
-		break;
-	case COL_QSD:
-		argv_add(a, "-chardev");
-		argv_addf(a, "socket,id=c0,path=%s", b->sock);
-		argv_add(a, "-device");
-		argv_add(a, "vhost-user-blk,chardev=c0");
-		break;
-	}
-}
-
-void blk_qsd_argv(const struct blk *b, struct argv_buf *a)
-{
-	argv_init(a);
-	argv_add(a, b->qsd);
-	argv_add(a, "--blockdev");
-	argv_addf(a, "driver=file,node-name=file0,filename=%s,aio=io_uring,cache.direct=off",
-		  b->image);
-	argv_add(a, "--export");
-	argv_addf(a, "type=vhost-user-blk,id=exp0,node-name=file0,addr.type=unix,addr.path=%s,"
-		  "writable=on", b->sock);
-}
-
-void blk_check_columns(struct bench_cfg *cfg, struct blk *b)
-{
-	snprintf(b->cellvm_blk, sizeof(b->cellvm_blk), "%s/cellvm-blk", cfg->bin_dir);
-	if (access(b->cellvm_blk, X_OK) != 0)
-		column_missing(&cfg->col[COL_CELLVM], "%s is missing (make all)", b->cellvm_blk);
-	if (!find_in_path("qemu-storage-daemon", b->qsd, sizeof(b->qsd)))
-		column_missing(&cfg->col[COL_QSD], "qemu-storage-daemon not found in PATH "
-			       "(apt-get install qemu-system-x86 / qemu-utils)");
+	blk_disk_argv(cfg, &b->disk, col, a);
 }
 
 void blk_print_setup(const struct bench_cfg *cfg, const struct blk *b)
 {
-	char fs[128];
 	struct argv_buf a;
 
-	fs_describe(b->image, fs, sizeof(fs));
-	printf("   image: %s, %u MiB raw, every block written once (allocated) when the bench "
-	       "starts,\n   %s, reused by every run; all three open it buffered (page cache), "
-	       "io_uring, flushes honoured\n", b->image, cfg->blk_mib, fs);
+	blk_disk_print(cfg, &b->disk);
 	printf("   guest: blkbench phases of %u ms each (sequential: 1 MiB requests unless the "
 	       "device limits them, depth 4),\n   polling its used ring; 1 vCPU, %u MiB\n",
 	       cfg->blk_ms, cfg->mem_mib);
@@ -108,7 +56,7 @@ void blk_print_setup(const struct bench_cfg *cfg, const struct blk *b)
 		blk_argv(cfg, b, c, &a);
 		argv_print(cfg->col[c].name, &a);
 		if (c == COL_QSD) {
-			blk_qsd_argv(b, &a);
+			blk_disk_qsd_argv(&b->disk, &a);
 			argv_print("  + daemon", &a);
 		}
 	}

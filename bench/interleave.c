@@ -26,10 +26,10 @@ static void one_run(struct bench_cfg *cfg, const struct run_hooks *h, struct run
 			snprintf(cmdline, sizeof(cmdline), "probe=%s", h->scenarios);
 			vmm_argv(cfg, rc->id, cmdline, false, &a);
 		}
-		vm_run(&r, a.argv, cfg->timeout_ms, h->on_line, rc);
+		vm_run(&r, a.argv, h->timeout_ms ? h->timeout_ms : cfg->timeout_ms, h->on_line, rc);
 		if (h->finish)
 			h->finish(rc, &r);
-		ok = vm_run_passed(&r, &cfg->vmm[rc->id]);
+		ok = h->passed ? h->passed(rc, &r) : vm_run_passed(&r, &cfg->vmm[rc->id]);
 		if (ok && !rc->warmup)
 			ok = h->record(rc, &r);
 	}

@@ -27,6 +27,10 @@ static const struct section sections[] = {
 	  section_api },
 	{ "jail", "launch latency and memory overhead (blk + rng attached) with and without "
 		  "cellvm-jailer; seccomp filter install cost", section_jail },
+	{ "linux-boot", "Debian's kernel + initramfs: spawn -> \"cellvm-linux: init ok\", cellvm vs "
+			"QEMU microvm", section_linux_boot },
+	{ "linux-blk", "Linux blkbench on /dev/vda: cellvm-blk vs QEMU virtio-blk vs QEMU + "
+		       "qemu-storage-daemon", section_linux_blk },
 };
 #define NSECTIONS (sizeof(sections) / sizeof(sections[0]))
 
@@ -39,7 +43,8 @@ static void usage(FILE *f)
 		"  --qemu PATH|none     qemu-system-x86_64 (default: from PATH; none = cellvm only)\n"
 		"  --runs N             recorded runs per VMM and section (default 10)\n"
 		"  --warmup N           unrecorded runs per VMM first (default 1)\n"
-		"  --only LIST          comma-separated sections (default all; --list shows them)\n"
+		"  --only LIST          comma-separated sections (default all; --list shows them;\n"
+		"                       a prefix before '-', e.g. linux, names all its sections)\n"
 		"  --mem MIB            guest RAM (default 128)\n"
 		"  --timeout SEC        per VM run (default 20)\n"
 		"  --settle-ms N        mem: idle time before sampling (default 100)\n"
@@ -61,6 +66,11 @@ static void usage(FILE *f)
 		"  --blk-mode poll|irq  blk: the guest polls its used ring or sleeps on interrupts\n"
 		"                       (default poll)\n"
 		"  --jail-uid N, --jail-gid N  jail: what the jailed VM runs as (default 65534)\n"
+		"  --linux-dir DIR      linux-*: vmlinuz and initramfs.cpio.gz (default build/linux)\n"
+		"  --linux-runs N       linux-boot: recorded runs per column (default 5)\n"
+		"  --linux-blk-runs N   linux-blk: recorded runs per column (default 3)\n"
+		"  --linux-seconds N    linux-blk: each random phase (cellvm.bench-seconds, default 3)\n"
+		"  --linux-timeout SEC  linux-*: per VM run (default 300)\n"
 		"  --verbose            per-run lines on stderr\n"
 		"  --list | --help\n");
 }
@@ -89,6 +99,14 @@ static unsigned int parse_uint(const char *opt, const char *s, unsigned int min,
 	return (unsigned int)v;
 }
 
+/* Whether t names section `name`: exactly, or as the group before its
+ * '-' ("linux" for linux-boot and linux-blk), so one word selects a family. */
+static bool names_section(const char *t, const char *name)
+{
+	size_t n = strlen(t);
+	return strcmp(name, t) == 0 || (strncmp(name, t, n) == 0 && name[n] == '-');
+}
+
 /* Marks the sections named in list; returns false on an unknown name. */
 static bool select_sections(const char *list, bool *on)
 {
@@ -97,15 +115,14 @@ static bool select_sections(const char *list, bool *on)
 	for (size_t i = 0; i < NSECTIONS; i++)
 		on[i] = false;
 	for (char *save = NULL, *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
-		size_t i;
-		for (i = 0; i < NSECTIONS; i++)
-			if (strcmp(sections[i].name, t) == 0)
-				break;
-		if (i == NSECTIONS) {
+		bool found = false;
+		for (size_t i = 0; i < NSECTIONS; i++)
+			if (names_section(t, sections[i].name))
+				on[i] = found = true;
+		if (!found) {
 			fprintf(stderr, "launch: unknown section \"%s\" (see --list)\n", t);
 			return false;
 		}
-		on[i] = true;
 	}
 	return true;
 }
@@ -251,6 +268,11 @@ int main(int argc, char **argv)
 		{ "blk-max-wait", required_argument, NULL, 'H' },
 		{ "jail-uid", required_argument, NULL, 'U' },
 		{ "jail-gid", required_argument, NULL, 'G' },
+		{ "linux-dir", required_argument, NULL, 'L' },
+		{ "linux-runs", required_argument, NULL, 'x' },
+		{ "linux-blk-runs", required_argument, NULL, 'y' },
+		{ "linux-seconds", required_argument, NULL, 'z' },
+		{ "linux-timeout", required_argument, NULL, 'X' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "list", no_argument, NULL, 'l' },
 		{ "help", no_argument, NULL, 'h' },
@@ -263,6 +285,8 @@ int main(int argc, char **argv)
 		.blk_runs = 9, .blk_ms = 500, .blk_mib = 256, .blk_iothread = true,
 		.blk_pin = true, .blk_nice = -15, .blk_max_wait = 15,
 		.jail_uid = 65534, .jail_gid = 65534,
+		.linux_dir = "build/linux", .linux_runs = 5, .linux_blk_runs = 3,
+		.linux_seconds = 3, .linux_timeout_ms = 300000,
 	};
 	const char *cellvm = "build/cellvm", *qemu = NULL, *only = NULL;
 	bool on[NSECTIONS];
@@ -310,10 +334,17 @@ int main(int argc, char **argv)
 			break;
 		case 'U': cfg.jail_uid = parse_uint("--jail-uid", optarg, 1, 4000000000u); break;
 		case 'G': cfg.jail_gid = parse_uint("--jail-gid", optarg, 1, 4000000000u); break;
+		case 'L': cfg.linux_dir = optarg; break;
+		case 'x': cfg.linux_runs = parse_uint("--linux-runs", optarg, 1, 1000); break;
+		case 'y': cfg.linux_blk_runs = parse_uint("--linux-blk-runs", optarg, 1, 1000); break;
+		case 'z': cfg.linux_seconds = parse_uint("--linux-seconds", optarg, 1, 600); break;
+		case 'X':
+			cfg.linux_timeout_ms = parse_uint("--linux-timeout", optarg, 1, 3600) * 1000;
+			break;
 		case 'v': cfg.verbose = true; break;
 		case 'l':
 			for (size_t i = 0; i < NSECTIONS; i++)
-				printf("%-8s %s\n", sections[i].name, sections[i].what);
+				printf("%-10s %s\n", sections[i].name, sections[i].what);
 			return 0;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;

@@ -131,6 +131,57 @@ void report_metric(const struct bench_cfg *cfg, struct metric *m)
 	}
 }
 
+/* "median / p90" of one column, trimmed, or "-". */
+static void median_p90(const struct metric *m, unsigned int col, char *out, size_t len,
+		       struct summary *sm)
+{
+	char a[32], b[32];
+
+	if (!series_summary(&m->s[col], sm)) {
+		snprintf(out, len, "-");
+		return;
+	}
+	fmt9(sm->median, a, sizeof(a));
+	fmt9(sm->p90, b, sizeof(b));
+	snprintf(out, len, "%s / %s", a + strspn(a, " "), b + strspn(b, " "));
+}
+
+void report_table(const struct bench_cfg *cfg, struct metric *m, size_t n)
+{
+	if (bench_interrupted || n == 0)
+		return;
+	printf("   side by side: median / p90 per column; ratio = %s / that column (medians)\n",
+	       cfg->col[0].name);
+	printf("   %-46s", "");
+	for (unsigned int c = 0; c < cfg->ncols; c++)
+		if (column_available(cfg, c))
+			printf(c ? " %19s %7s" : " %19s", cfg->col[c].name, c ? "ratio" : "");
+	printf("\n");
+	for (size_t i = 0; i < n; i++) {
+		struct summary first = { 0 };
+		char label[96];
+		snprintf(label, sizeof(label), "%s (%s)", m[i].label, unit_name(m[i].unit));
+		printf("   %-46.46s", label);
+		for (unsigned int c = 0; c < cfg->ncols; c++) {
+			struct summary sm;
+			char v[48], ratio[16] = "-";
+			if (!column_available(cfg, c))
+				continue;
+			median_p90(&m[i], c, v, sizeof(v), &sm);
+			if (c == 0) {
+				first = sm;
+				printf(" %19s", v);
+				continue;
+			}
+			if (first.n && sm.n && sm.median != 0)
+				snprintf(ratio, sizeof(ratio), "%.3f", first.median / sm.median);
+			printf(" %19s %7s", v, ratio);
+		}
+		printf("\n");
+	}
+	printf("\n");
+}
+
 void report_failure(const struct bench_cfg *cfg, unsigned int col, unsigned int run,
 		    const struct vm_run *r)
 {

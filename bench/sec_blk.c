@@ -25,25 +25,10 @@
 #include <string.h>
 #include <unistd.h>
 
-#define PEER_MS 10000 /* for qemu-storage-daemon to listen */
-
 static const char *const keys[NRESULTS] = {
 	"rr_qd1_iops", "rr_qd32_iops", "rw_qd1_iops", "rw_qd32_iops", "seq_read_mbs",
 	"seq_write_mbs",
 };
-
-static bool key_u64(const char *line, const char *key, uint64_t *v)
-{
-	char pat[48];
-	snprintf(pat, sizeof(pat), " %s=", key);
-	const char *p = strstr(line, pat);
-	char *end;
-	if (!p)
-		return false;
-	p += strlen(pat);
-	*v = strtoull(p, &end, 10);
-	return end != p;
-}
 
 static void hook_argv(struct run_ctx *rc, struct argv_buf *a)
 {
@@ -61,31 +46,13 @@ static void before(struct run_ctx *rc)
 static bool prepare(struct run_ctx *rc, char *why, size_t len)
 {
 	struct blk *b = rc->section;
-	struct argv_buf a;
-
-	b->peer_up = false;
-	if (rc->col != COL_QSD)
-		return true;
-	blk_qsd_argv(b, &a);
-	if (peer_start(&b->peer, a.argv, b->sock, PEER_MS, why, len) < 0)
-		return false;
-	b->peer_up = true;
-	return true;
+	return blk_disk_prepare(&b->disk, rc->col, why, len);
 }
 
 static void finish(struct run_ctx *rc, struct vm_run *r)
 {
 	struct blk *b = rc->section;
-
-	if (b->peer_up) {
-		peer_stop(&b->peer, 3000);
-		unlink(b->sock);
-		b->peer_up = false;
-	}
-	/* The next run opens the same image: its lock holders must be gone. */
-	if (r->pid > 0 && !group_wait_gone(r->pid, 3000) && !r->why[0])
-		snprintf(r->why, sizeof(r->why), "processes of the VMM's group still alive 3 s "
-			 "after it exited");
+	blk_disk_finish(&b->disk, r);
 }
 
 /* The processes whose CPU counts as "device": cellvm's children (its
@@ -97,7 +64,7 @@ static void find_devices(struct run_ctx *rc, struct vm_run *r)
 
 	b->ndev = 0;
 	if (rc->col == COL_QSD) {
-		b->dev[b->ndev++] = b->peer.c.pid;
+		b->dev[b->ndev++] = b->disk.peer.c.pid;
 	} else if (rc->col == COL_CELLVM) {
 		size_t n = process_tree(r->c.pid, tree, MAX_DEV + 1);
 		for (size_t i = 1; i < n; i++)
@@ -153,13 +120,13 @@ static int on_line(struct vm_run *r, const struct vm_line *l, void *arg)
 		uint64_t bs = 0;
 		b->ended = sample(b, r->c.pid, &b->vmm1, b->dev1, &b->t1) == 0;
 		for (int i = 0; i < NRESULTS && b->ended; i++) {
-			if (!key_u64(t, keys[i], &b->res[i])) {
+			if (!line_key_u64(t, keys[i], &b->res[i])) {
 				snprintf(b->err, sizeof(b->err), "no %s= in the blkbench line", keys[i]);
 				b->ended = false;
 			}
 		}
-		b->bs = key_u64(t, "seq_bs", &bs) ? (unsigned int)bs : 0;
-		if (!key_u64(t, "kicks", &b->kicks) || !key_u64(t, "requests", &b->requests))
+		b->bs = line_key_u64(t, "seq_bs", &bs) ? (unsigned int)bs : 0;
+		if (!line_key_u64(t, "kicks", &b->kicks) || !line_key_u64(t, "requests", &b->requests))
 			b->kicks = b->requests = 0;
 	} else if (strncmp(t, "PROBE blkbench fail", 19) == 0) {
 		snprintf(b->fail, sizeof(b->fail), "%s", t);
@@ -276,20 +243,14 @@ int section_blk(struct bench_cfg *cfg, struct section_result *res)
 	};
 	char what[200], err[256];
 
-	columns_reset(cfg);
-	column_add(cfg, "cellvm", VMM_CELLVM);
-	column_add(cfg, "qemu", VMM_QEMU);
-	column_add(cfg, "qemu+qsd", VMM_QEMU);
-	blk_check_columns(cfg, &b);
+	blk_disk_columns(cfg, &b.disk);
 	b.m[M_DEV].na[COL_QEMU] = cfg->blk_iothread ? "(none: in the VMM, its iothread is "
 						      "in \"other\")"
 						    : "(none: in the VMM's main loop)";
 	snprintf(what, sizeof(what), "guest block I/O (probe=blkbench), %u ms phases, "
 		 "cellvm-blk vs QEMU virtio-blk vs QEMU + qemu-storage-daemon", cfg->blk_ms);
 	report_section_header(cfg, "blk", what, cfg->blk_runs);
-	if (workdir_image(cfg, "blk.img", cfg->blk_mib, b.image, sizeof(b.image), err,
-			  sizeof(err)) < 0 ||
-	    workdir_path(cfg, b.sock, sizeof(b.sock), "qsd.sock") < 0) {
+	if (blk_disk_files(cfg, &b.disk, err, sizeof(err)) < 0) {
 		printf("   NOT RUN: %s\n", err);
 		return -1;
 	}

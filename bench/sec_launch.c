@@ -20,11 +20,6 @@ struct launch {
 	struct metric m[M_COUNT];
 };
 
-static double tv_ms(struct timeval tv)
-{
-	return (double)tv.tv_sec * 1e3 + (double)tv.tv_usec / 1e3;
-}
-
 static bool record(struct run_ctx *rc, struct vm_run *r)
 {
 	struct launch *l = rc->section;
@@ -43,7 +38,7 @@ static bool record(struct run_ctx *rc, struct vm_run *r)
 	series_add(&l->m[M_READY].s[id], ns_to_ms(r->t_ready - r->t_spawn));
 	series_add(&l->m[M_EXIT].s[id], ns_to_ms(r->t_exit - r->t_spawn));
 	series_add(&l->m[M_TEARDOWN].s[id], ns_to_ms(r->t_exit - r->t_done));
-	series_add(&l->m[M_CPU].s[id], tv_ms(r->ru.ru_utime) + tv_ms(r->ru.ru_stime));
+	series_add(&l->m[M_CPU].s[id], rusage_cpu_ms(&r->ru));
 	return true;
 }
 

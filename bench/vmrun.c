@@ -216,6 +216,34 @@ int vm_run(struct vm_run *r, char *const argv[], unsigned int timeout_ms, vm_lin
 	return 0;
 }
 
+static const char *key_value(const char *line, const char *key)
+{
+	char pat[48];
+	snprintf(pat, sizeof(pat), " %s=", key);
+	const char *p = strstr(line, pat);
+	return p ? p + strlen(pat) : NULL;
+}
+
+bool line_key_u64(const char *line, const char *key, uint64_t *v)
+{
+	const char *p = key_value(line, key);
+	char *end;
+	if (!p)
+		return false;
+	*v = strtoull(p, &end, 10);
+	return end != p;
+}
+
+bool line_key_double(const char *line, const char *key, double *v)
+{
+	const char *p = key_value(line, key);
+	char *end;
+	if (!p)
+		return false;
+	*v = strtod(p, &end);
+	return end != p;
+}
+
 int vm_run_write(struct vm_run *r, const char *s)
 {
 	size_t len = strlen(s);
@@ -223,7 +251,7 @@ int vm_run_write(struct vm_run *r, const char *s)
 	return n == (ssize_t)len ? 0 : -1;
 }
 
-bool vm_run_passed(struct vm_run *r, const struct vmm *v)
+bool vm_run_ended(struct vm_run *r, int ok_exit)
 {
 	int st = r->status;
 
@@ -237,10 +265,17 @@ bool vm_run_passed(struct vm_run *r, const struct vmm *v)
 		snprintf(r->why, sizeof(r->why), "wait4 failed");
 	else if (WIFSIGNALED(st))
 		snprintf(r->why, sizeof(r->why), "killed by signal %d", WTERMSIG(st));
-	else if (WEXITSTATUS(st) != v->ok_exit)
+	else if (WEXITSTATUS(st) != ok_exit)
 		snprintf(r->why, sizeof(r->why), "exit status %d (expected %d)", WEXITSTATUS(st),
-			 v->ok_exit);
-	else if (!r->ready_seen)
+			 ok_exit);
+	return r->why[0] == '\0';
+}
+
+bool vm_run_passed(struct vm_run *r, const struct vmm *v)
+{
+	if (!vm_run_ended(r, v->ok_exit))
+		return false;
+	if (!r->ready_seen)
 		snprintf(r->why, sizeof(r->why), "no \"PROBE ready\" line");
 	else if (!r->done_seen || !r->done_ok)
 		snprintf(r->why, sizeof(r->why), "probe did not report \"PROBE done ... failed=0\"");

@@ -125,7 +125,7 @@ run_integration() { # COPY
 		# the tests (a native run never says it: Criterion exits 0 or 1).
 		died=0
 		[ "$rc" -ne 125 ] ||
-			! grep -q 'kvm-host: the L1 machine \(ended\|froze\)' "$log" || died=1
+			! grep -q 'kvm-host: the L1 machine \(ended\|froze\|failed\)' "$log" || died=1
 		grep -q 'KVM host: nested' "$log" && [ "$attempt" -lt "$NESTED_ATTEMPTS" ] &&
 			{ [ "$died" -eq 1 ] || grep -q '^\[FAIL\] ' "$log"; } || break
 		ended_tests "$log" FAIL >> "$retried"

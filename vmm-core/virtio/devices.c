@@ -159,9 +159,37 @@ fail:
 	return ret;
 }
 
+/* Why a device process ended, from its wait status (-1: unknown). */
+static void device_exit_reason(int status, char *why, size_t len)
+{
+	if (status >= 0 && WIFSIGNALED(status))
+		snprintf(why, len, "process was killed by signal %d", WTERMSIG(status));
+	else if (status >= 0)
+		snprintf(why, len, "process exited with status %d", WEXITSTATUS(status));
+	else
+		snprintf(why, len, "process ended");
+}
+
+/* A device whose connection hung up is dying on its own; when the VM
+ * stops first, its end still gets its line (a seccomp kill's signal is
+ * what an operator looks for), so it is given a moment to finish. */
+static void device_report_own_end(struct vu_device *d)
+{
+	struct pollfd pfd = { .fd = d->proc.pidfd, .events = POLLIN };
+	char why[96];
+
+	if (!atomic_load(&d->dead) || d->proc.pid <= 0 || d->proc.pidfd < 0 ||
+	    poll(&pfd, 1, 500) != 1)
+		return;
+	dev_log_drain(&d->log);
+	device_exit_reason(dev_reap(&d->proc), why, sizeof(why));
+	log_info("%s: device %s", d->name, why);
+}
+
 void virtio_devices_destroy(struct virtio_devices *vd)
 {
 	for (unsigned int i = 0; i < vd->n; i++) {
+		device_report_own_end(&vd->dev[i]);
 		vu_device_destroy(&vd->dev[i]);
 		dev_metrics_unmap(vd->metrics[i]);
 		vd->metrics[i] = NULL;
@@ -236,15 +264,7 @@ void virtio_devices_poll_result(struct virtio_devices *vd, const struct pollfd *
 			/* Its last words (an error, the sandbox's complaint) come
 			 * before the line that reports its end. */
 			dev_log_drain(&d->log);
-			int status = dev_reap(&d->proc);
-			if (status >= 0 && WIFSIGNALED(status))
-				snprintf(why, sizeof(why), "process was killed by signal %d",
-					 WTERMSIG(status));
-			else if (status >= 0)
-				snprintf(why, sizeof(why), "process exited with status %d",
-					 WEXITSTATUS(status));
-			else
-				snprintf(why, sizeof(why), "process ended");
+			device_exit_reason(dev_reap(&d->proc), why, sizeof(why));
 			/* Its hang-up may have been seen first; the reason is
 			 * still worth a line. */
 			if (atomic_load(&d->dead))

@@ -335,6 +335,8 @@ struct run_ctx {
 	bool warmup;
 	bool last_attempt;          /* record may not discard this run */
 	bool discard;               /* set by record: not counted, run it again */
+	bool repeat;                /* failed in the nested host: run it again */
+	unsigned int nested_try;    /* how many times it did so already */
 	void *section;              /* the section's own state */
 };
 
@@ -373,6 +375,9 @@ void run_interleaved(struct bench_cfg *cfg, const struct run_hooks *h, void *sec
 struct section_result {
 	unsigned int runs_ok[MAX_COLS], runs_failed[MAX_COLS];
 	unsigned int discarded[MAX_COLS]; /* runs record discarded and repeated */
+	/* Failed runs repeated because the nested host's emulated SVM, not the
+	 * VMM, is the likely culprit there (README, "This machine"). */
+	unsigned int nested_repeats[MAX_COLS];
 	bool skipped;               /* nothing to run (e.g. a missing program) */
 };
 

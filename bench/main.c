@@ -400,13 +400,18 @@ int main(int argc, char **argv)
 			continue;
 		if (sections[i].run(&cfg, &res) < 0)
 			failed++;
-		for (unsigned int id = 0; id < cfg.ncols; id++)
+		for (unsigned int id = 0; id < cfg.ncols; id++) {
+			if (res.nested_repeats[id])
+				printf("   %s: %u failed %s run(s) repeated (nested host; the failures "
+				       "are above)\n", cfg.col[id].name, res.nested_repeats[id],
+				       sections[i].name);
 			if (res.runs_failed[id]) {
 				printf("   %s: %u of %u recorded %s run(s) FAILED\n",
 				       cfg.col[id].name, res.runs_failed[id],
 				       res.runs_failed[id] + res.runs_ok[id], sections[i].name);
 				failed++;
 			}
+		}
 	}
 	if (bench_interrupted) {
 		printf("\ninterrupted: runs stopped, temporary files removed\n");

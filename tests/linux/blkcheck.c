@@ -8,6 +8,9 @@
  *                                    cache, no fsync (the reboot syncs it)
  *   blkcheck loop DEV                O_DIRECT 4 KiB reads until killed
  *   blkcheck bench DEV SECONDS       sequential and 4 KiB random throughput
+ *   blkcheck drain TTY               wait until TTY (the console) has sent
+ *                                    what was written to it: a reboot right
+ *                                    after would cut off the last lines
  *
  * Contents are blk_pattern(offset, seed) words (tests/guest/blk_pattern.h),
  * so the host test recomputes the image it must find. One result line per
@@ -22,6 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <termios.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -337,8 +341,24 @@ static int cmd_bench(const char *path, double seconds)
 static int usage(void)
 {
 	fprintf(stderr, "usage: blkcheck verify DEV SEED PASSES | mark DEV SEED | loop DEV |"
-			" bench DEV SECONDS\n");
+			" bench DEV SECONDS | drain TTY\n");
 	return 2;
+}
+
+/* A UART that paces its output at the line rate (QEMU's 16550 does) may
+ * still hold a few hundred bytes of the tty's buffer when init reboots. */
+static int cmd_drain(const char *tty)
+{
+	int fd = open(tty, O_WRONLY | O_NOCTTY | O_CLOEXEC);
+
+	if (fd < 0 || tcdrain(fd) < 0) {
+		fprintf(stderr, "blkcheck: drain %s: %s\n", tty, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return 1;
+	}
+	close(fd);
+	return 0;
 }
 
 int main(int argc, char **argv)
@@ -359,6 +379,8 @@ int main(int argc, char **argv)
 		return cmd_mark(dev, strtoull(argv[3], NULL, 10));
 	if (!strcmp(cmd, "loop") && argc == 3)
 		return cmd_loop(dev);
+	if (!strcmp(cmd, "drain") && argc == 3)
+		return cmd_drain(dev);
 	if (!strcmp(cmd, "bench") && argc == 4) {
 		double s = strtod(argv[3], NULL);
 		if (!(s > 0 && s <= 600))

@@ -161,8 +161,7 @@ linux: deps
 # Exactly what the sections run: cellvm, its device programs, the jailer,
 # the probe guest; QEMU and qemu-storage-daemon come with deps.
 bench: deps linux $(BUILD)/kvm-probe $(BUILD)/bench/launch $(BUILD)/cellvm $(DEV_BINS) $(BUILD)/cellvm-jailer guest
-	$(WITH_KVM) --label "make bench" --mem 6144 --timeout 5400 -- \
-		$(BUILD)/bench/launch --cellvm $(BUILD)/cellvm --probe $(GUEST_IMAGE) $(BENCH_ARGS)
+	bench/run.sh $(BUILD) $(GUEST_IMAGE) $(BENCH_ARGS)
 
 .PHONY: linux-optional
 linux-optional:

@@ -123,8 +123,8 @@ static int mkdirs(const char *path)
 	return mkdir(buf, 0700) < 0 && errno != EEXIST ? -errno : 0;
 }
 
-/* Jailed runs: a fresh id and a staged root (kernel linked, disk copied
- * and handed to the VM's uid). */
+/* Jailed runs: a fresh id and a staged root (kernel linked or copied,
+ * disk copied, copies handed to the VM's uid). */
 static bool prepare(struct run_ctx *rc, char *why, size_t len)
 {
 	struct jail *j = rc->section;
@@ -140,7 +140,10 @@ static bool prepare(struct run_ctx *rc, char *why, size_t len)
 		return false;
 	}
 	snprintf(dst, sizeof(dst), "%s%s", root, probe_in_jail);
-	if (link(rc->cfg->probe, dst) < 0 && copy_file(rc->cfg->probe, dst, 0, 0) < 0) {
+	/* A copy (across filesystems, as from the nested host's 9p share to
+	 * its /tmp) is 0600: the VM's uid must own it to read it. */
+	if (link(rc->cfg->probe, dst) < 0 &&
+	    copy_file(rc->cfg->probe, dst, rc->cfg->jail_uid, rc->cfg->jail_gid) < 0) {
 		snprintf(why, len, "cannot put %s into %s: %s", rc->cfg->probe, root,
 			 strerror(errno));
 		return false;

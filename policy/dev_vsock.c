@@ -15,12 +15,11 @@ static const struct policy_rule dev_vsock[] = {
 	ALLOW(poll),           /* vhost-user message deadlines */
 	ALLOW(ppoll),
 	ALLOW(recvmsg),        /* vhost-user requests and broker replies, fds as SCM_RIGHTS */
-	ALLOW(sendmsg),        /* vhost-user replies */
+	ALLOW(sendmsg),        /* vhost-user replies; guest stream data to the host */
 	ALLOW(sendto),         /* broker requests; "OK <port>" to a host client */
 	ALLOW(recvfrom),       /* a host client's CONNECT line (peeked, then read) */
 	ALLOW(read),           /* kick eventfds, stop signalfd, timer, wake eventfd */
 	ALLOW(readv),          /* host stream data, straight into guest buffers */
-	ALLOW(writev),         /* guest stream data to the host */
 	ALLOW(accept4),        /* host clients of the listening socket it was given */
 	ALLOW(shutdown),       /* the guest's half-close, passed on */
 	ALLOW(timerfd_settime),/* handshake, REQUEST and close deadlines */

@@ -206,6 +206,15 @@ void vsock_conn_maybe_credit(struct vsock_engine *e, struct vsock_conn *c)
 	}
 }
 
+/* Host sockets are always sockets: sendmsg, so a reader that went away
+ * is EPIPE for this connection rather than SIGPIPE for the process. */
+static ssize_t vsock_host_send(int fd, struct iovec *iov, unsigned int n)
+{
+	struct msghdr mh = { .msg_iov = iov, .msg_iovlen = n };
+
+	return sendmsg(fd, &mh, MSG_NOSIGNAL | MSG_DONTWAIT);
+}
+
 static void vsock_forwarded(struct vsock_engine *e, struct vsock_conn *c, size_t n)
 {
 	c->fwd_cnt += (uint32_t)n;
@@ -222,7 +231,7 @@ void vsock_conn_drain(struct vsock_engine *e, struct vsock_conn *c)
 		uint32_t first = cap - c->buf_head < c->buf_len ? cap - c->buf_head : c->buf_len;
 		struct iovec iov[2] = { { c->buf + c->buf_head, first },
 					{ c->buf, c->buf_len - first } };
-		ssize_t w = writev(c->fd, iov, c->buf_len > first ? 2 : 1);
+		ssize_t w = vsock_host_send(c->fd, iov, c->buf_len > first ? 2 : 1);
 		if (w < 0) {
 			if (errno == EAGAIN || errno == EINTR)
 				break;
@@ -255,7 +264,7 @@ int vsock_conn_write(struct vsock_engine *e, struct vsock_conn *c, const struct 
 		struct iovec slice[VSOCK_MAX_SLICE];
 		size_t got;
 		unsigned int k = vsock_iov_slice(slice, VSOCK_MAX_SLICE, iov, n, off, len, &got);
-		ssize_t w = k ? writev(c->fd, slice, k) : 0;
+		ssize_t w = k ? vsock_host_send(c->fd, slice, k) : 0;
 		if (w < 0) {
 			if (errno != EAGAIN && errno != EINTR)
 				return -errno;

@@ -23,8 +23,7 @@ enum vsock_conn_state {
  * credit, so it settles a pending CREDIT_UPDATE). */
 #define VSOCK_OWE_REQUEST  0x1u
 #define VSOCK_OWE_RESPONSE 0x2u
-#define VSOCK_OWE_SHUTDOWN 0x4u  /* SHUTDOWN with SEND: the host side ended its stream */
-#define VSOCK_OWE_CREDIT   0x8u
+#define VSOCK_OWE_CREDIT   0x4u
 
 struct vsock_conn {
 	enum vsock_conn_state state;

@@ -120,10 +120,11 @@ unsigned int vsock_iov_slice(struct iovec *out, unsigned int max, const struct i
 	return k;
 }
 
-size_t vsock_iov_copy_from(void *dst, const struct iovec *iov, unsigned int n, size_t off,
-			   size_t len)
+/* Copies between buf and bytes [off, off + len) of the iovec array, in
+ * the direction `to_iov` says; returns how many bytes were copied. */
+static size_t vsock_iov_copy(const struct iovec *iov, unsigned int n, size_t off, uint8_t *buf,
+			     size_t len, bool to_iov)
 {
-	uint8_t *d = dst;
 	size_t done = 0;
 
 	for (unsigned int i = 0; i < n && done < len; i++) {
@@ -132,34 +133,27 @@ size_t vsock_iov_copy_from(void *dst, const struct iovec *iov, unsigned int n, s
 			off -= l;
 			continue;
 		}
-		size_t take = l - off;
-		if (take > len - done)
-			take = len - done;
-		memcpy(d + done, (const uint8_t *)iov[i].iov_base + off, take);
+		size_t take = l - off < len - done ? l - off : len - done;
+		uint8_t *seg = (uint8_t *)iov[i].iov_base + off;
+		if (to_iov)
+			memcpy(seg, buf + done, take);
+		else
+			memcpy(buf + done, seg, take);
 		done += take;
 		off = 0;
 	}
 	return done;
 }
 
+size_t vsock_iov_copy_from(void *dst, const struct iovec *iov, unsigned int n, size_t off,
+			   size_t len)
+{
+	return vsock_iov_copy(iov, n, off, dst, len, false);
+}
+
 size_t vsock_iov_copy_to(const struct iovec *iov, unsigned int n, size_t off, const void *src,
 			 size_t len)
 {
-	const uint8_t *s = src;
-	size_t done = 0;
-
-	for (unsigned int i = 0; i < n && done < len; i++) {
-		size_t l = iov[i].iov_len;
-		if (off >= l) {
-			off -= l;
-			continue;
-		}
-		size_t take = l - off;
-		if (take > len - done)
-			take = len - done;
-		memcpy((uint8_t *)iov[i].iov_base + off, s + done, take);
-		done += take;
-		off = 0;
-	}
-	return done;
+	/* Only read through the pointer in this direction. */
+	return vsock_iov_copy(iov, n, off, (uint8_t *)(uintptr_t)src, len, true);
 }

@@ -76,7 +76,7 @@ static inline int vsock_engine_fd(const struct vsock_engine *e)
 void vsock_engine_guest_pkt(struct vsock_engine *e, const struct iovec *iov, unsigned int n);
 
 /* Something for the guest is waiting (an rx buffer would be used). */
-bool vsock_engine_rx_pending(const struct vsock_engine *e);
+bool vsock_engine_rx_pending(struct vsock_engine *e);
 /* Fills one guest rx buffer (the writable part of a chain) with one
  * packet; returns its length, 0 when nothing was written (nothing
  * pending, or a buffer too small for a header). */

@@ -8,9 +8,16 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
-bool vsock_engine_rx_pending(const struct vsock_engine *e)
+bool vsock_engine_rx_pending(struct vsock_engine *e)
 {
-	return e->rst_len || vsock_conn_rxq_first(&e->t);
+	struct vsock_conn *c;
+
+	/* A connection can lose what it queued for (the guest shrank its
+	 * window): drop such entries here, or a guest buffer would be popped
+	 * and returned empty for nothing. */
+	while ((c = vsock_conn_rxq_first(&e->t)) && !vsock_conn_wants_rx(c))
+		vsock_conn_rxq_remove(&e->t, c);
+	return e->rst_len || c;
 }
 
 static void vsock_hdr_for(const struct vsock_engine *e, const struct vsock_conn *c,

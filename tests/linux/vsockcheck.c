@@ -11,9 +11,13 @@
  *                                        to EOF (the host half-closes), answer
  *                                        "len=N sum=X" and 32 KiB of pattern
  *                                        (seed = len), close
- *   vsockcheck stuck PORT ECHO_PORT      write to a host that never reads until
+ *   vsockcheck stuck PORT ECHO_PORT [listen]
+ *                                        write to a host that never reads until
  *                                        writing blocks; then a g2h stream on
- *                                        ECHO_PORT must still work; then close
+ *                                        ECHO_PORT must still work; then close.
+ *                                        The host end is a listener on PORT, or
+ *                                        with "listen" a host client that
+ *                                        connects to our PORT
  *   vsockcheck flood PORT                an endless g2h stream, with progress
  *   vsockcheck bench PORT SECONDS        throughput to the host's sink on PORT
  *                                        and 1-byte ping-pong on PORT+1
@@ -332,14 +336,29 @@ static int cmd_serve(uint32_t port, unsigned int n)
 	return ok == n ? 0 : 1;
 }
 
-static int cmd_stuck(uint32_t port, uint32_t echo_port)
+/* Listens on port and accepts one host client; fd or -errno. */
+static int accept_one(uint32_t port)
+{
+	struct sockaddr_vm sa = { .svm_family = AF_VSOCK, .svm_cid = VMADDR_CID_ANY, .svm_port = port };
+	int lfd = socket(AF_VSOCK, SOCK_STREAM | SOCK_CLOEXEC, 0), fd;
+
+	if (lfd < 0 || bind(lfd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || listen(lfd, 1) < 0)
+		return -errno;
+	say("stuck listening port=%u", port);
+	fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
+	fd = fd < 0 ? -errno : fd;
+	close(lfd);
+	return fd;
+}
+
+static int cmd_stuck(uint32_t port, uint32_t echo_port, bool listen_mode)
 {
 	static uint8_t buf[4096];
 	uint64_t written = 0;
-	int fd = vsock_connect(port);
+	int fd = listen_mode ? accept_one(port) : vsock_connect(port);
 
 	if (fd < 0) {
-		say("stuck fail connect: %s", strerror(-fd));
+		say("stuck fail %s: %s", listen_mode ? "accept" : "connect", strerror(-fd));
 		return 1;
 	}
 	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
@@ -457,7 +476,8 @@ int main(int argc, char **argv)
 	if (argc >= 4 && strcmp(argv[1], "serve") == 0)
 		return cmd_serve((uint32_t)num(argv[2]), (unsigned int)num(argv[3]));
 	if (argc >= 4 && strcmp(argv[1], "stuck") == 0)
-		return cmd_stuck((uint32_t)num(argv[2]), (uint32_t)num(argv[3]));
+		return cmd_stuck((uint32_t)num(argv[2]), (uint32_t)num(argv[3]),
+				 argc >= 5 && strcmp(argv[4], "listen") == 0);
 	if (argc >= 3 && strcmp(argv[1], "flood") == 0)
 		return cmd_flood((uint32_t)num(argv[2]));
 	if (argc >= 4 && strcmp(argv[1], "bench") == 0)

@@ -231,7 +231,7 @@ static void vsock_checks(void)
 	 * buffers, nothing like what the guest would write otherwise. */
 	cr_assert_gt(written, 0, "%s", line);
 	cr_assert_lt(written, 4u << 20, "%s", line);
-	cr_log_info("a host that never reads stopped the guest after %" PRIu64 " bytes", written);
+	cr_log_info("a host client that never reads stopped the guest after %" PRIu64 " bytes", written);
 	drain_stuck(written);
 
 	wait_line("vsockcheck g2h ", 1, line, sizeof(line));

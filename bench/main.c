@@ -31,6 +31,8 @@ static const struct section sections[] = {
 			"QEMU microvm", section_linux_boot },
 	{ "linux-blk", "Linux blkbench on /dev/vda: cellvm-blk vs QEMU virtio-blk vs QEMU + "
 		       "qemu-storage-daemon", section_linux_blk },
+	{ "linux-vsock", "Linux AF_VSOCK stream and ping-pong: cellvm-vsock under cellvm vs under "
+			 "QEMU (vhost-user) vs QEMU's vhost-vsock", section_linux_vsock },
 };
 #define NSECTIONS (sizeof(sections) / sizeof(sections[0]))
 
@@ -68,8 +70,9 @@ static void usage(FILE *f)
 		"  --jail-uid N, --jail-gid N  jail: what the jailed VM runs as (default 65534)\n"
 		"  --linux-dir DIR      linux-*: vmlinuz and initramfs.cpio.gz (default build/linux)\n"
 		"  --linux-runs N       linux-boot: recorded runs per column (default 5)\n"
-		"  --linux-blk-runs N   linux-blk: recorded runs per column (default 3)\n"
-		"  --linux-seconds N    linux-blk: each random phase (cellvm.bench-seconds, default 3)\n"
+		"  --linux-blk-runs N   linux-blk, linux-vsock: recorded runs per column (default 3)\n"
+		"  --linux-seconds N    linux-blk: each random phase; linux-vsock: the stream and\n"
+		"                       the ping-pong (cellvm.bench-seconds, default 3)\n"
 		"  --linux-timeout SEC  linux-*: per VM run (default 300)\n"
 		"  --verbose            per-run lines on stderr\n"
 		"  --list | --help\n");

@@ -15,6 +15,7 @@
 #define DEV_METRICS_MAGIC   0x4d564c43u /* "CLVM" */
 #define DEV_METRICS_VERSION 1u
 #define DEV_METRICS_SIZE    4096u
+#define DEV_METRICS_EXTRA   32
 
 struct dev_metrics {
 	uint32_t magic;        /* written by the core before the device starts */
@@ -25,6 +26,9 @@ struct dev_metrics {
 	uint64_t read_bytes;   /* bytes read for the guest (disk reads, entropy) */
 	uint64_t write_bytes;  /* bytes written for the guest (disk writes) */
 	uint64_t errors;       /* requests completed with an error status */
+	/* Counters of the device's own kind, named by the core from a table
+	 * per device type (vsock_counters.h); zero when unused. */
+	uint64_t extra[DEV_METRICS_EXTRA];
 };
 
 /* Device side: maps the page the core passed as fd and marks it attached.

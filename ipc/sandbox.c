@@ -19,9 +19,8 @@
 #include <sanitizer/lsan_interface.h>
 #endif
 
-/* Enough for 16 queues' kick, call and error fds, 8 memory regions and
- * the device's own handful. */
-#define SANDBOX_MAX_FDS 128
+/* Most fds a program may ask to keep. */
+#define SANDBOX_MAX_KEEP 128
 
 static int cmp_int(const void *a, const void *b)
 {
@@ -32,10 +31,10 @@ static int cmp_int(const void *a, const void *b)
 /* Closes every fd above 2 that is not in keep. */
 static int sandbox_close_fds(const int *keep, unsigned int n)
 {
-	int sorted[SANDBOX_MAX_FDS];
+	int sorted[SANDBOX_MAX_KEEP];
 	unsigned int from = 3;
 
-	if (n > SANDBOX_MAX_FDS)
+	if (n > SANDBOX_MAX_KEEP)
 		return -EINVAL;
 	memcpy(sorted, keep, n * sizeof(int));
 	qsort(sorted, n, sizeof(int), cmp_int);
@@ -66,7 +65,7 @@ static int sandbox_limits(const struct sandbox_limits *lim)
 	if ((ret = set_limit(RLIMIT_CORE, 0)) < 0 ||       /* a dump would hold guest memory */
 	    (ret = set_limit(RLIMIT_MEMLOCK, 0)) < 0 ||    /* nothing to pin */
 	    (ret = set_limit(RLIMIT_MSGQUEUE, 0)) < 0 ||
-	    (ret = set_limit(RLIMIT_NOFILE, SANDBOX_MAX_FDS)) < 0 ||
+	    (ret = set_limit(RLIMIT_NOFILE, lim->max_fds ? lim->max_fds : SANDBOX_DEFAULT_FDS)) < 0 ||
 	    (ret = set_limit(RLIMIT_FSIZE, lim->max_file_bytes)) < 0 ||
 	    (ret = set_limit(RLIMIT_NPROC, lim->max_tasks ? lim->max_tasks : 1)) < 0)
 		return ret;

@@ -40,7 +40,12 @@ struct sandbox_limits {
 	unsigned int n_keep;
 	uint64_t max_file_bytes;  /* RLIMIT_FSIZE: 0 for a device that writes no file */
 	uint64_t max_tasks;       /* RLIMIT_NPROC: the process and its kernel I/O workers */
+	uint64_t max_fds;         /* RLIMIT_NOFILE; 0: SANDBOX_DEFAULT_FDS */
 };
+
+/* Enough for 16 queues' kick, call and error fds, 8 memory regions and a
+ * device's own handful; a device holding host sockets asks for more. */
+#define SANDBOX_DEFAULT_FDS 128
 
 /* Enters the sandbox described above; returns 0 or a negative errno
  * after printing why on stderr (the program must then exit). */

@@ -10,6 +10,8 @@ static const char *const kind_names[POLICY_KIND_COUNT] = {
 	[POLICY_CORE_API] = "core-api",
 	[POLICY_DEV_BLK] = "blk",
 	[POLICY_DEV_RNG] = "rng",
+	[POLICY_DEV_VSOCK] = "vsock",
+	[POLICY_VSOCK_BROKER] = "vsock-broker",
 };
 
 static const char *const mode_names[POLICY_MODE_COUNT] = {

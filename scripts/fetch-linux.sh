@@ -7,7 +7,8 @@
 #   OUTDIR/vmlinux            the ELF inside it (boots far faster here: the
 #                             XZ decompressor runs in emulated ring 0)
 #   OUTDIR/initramfs.cpio.gz  busybox init + tests/linux/{inittab,sysinit,test,
-#                             ctrlaltdel}, blkcheck (static), the virtio modules
+#                             ctrlaltdel}, blkcheck and vsockcheck (static), the
+#                             virtio modules
 #   OUTDIR/kernel-version     package name, package version, uname -r
 # The .deb is kept in OUTDIR/deb so a rebuild after a script change does not
 # download it again. Nothing is done when every output exists and is newer
@@ -26,6 +27,7 @@ root=$(dirname "$here")
 tl=$root/tests/linux
 init_files="$tl/inittab $tl/sysinit $tl/test $tl/ctrlaltdel"
 blkcheck_src=$tl/blkcheck.c
+vsockcheck_src=$tl/vsockcheck.c
 extract=$here/extract-vmlinux.sh
 busybox=/bin/busybox
 
@@ -42,7 +44,8 @@ outputs="$out/vmlinuz $out/vmlinux $out/initramfs.cpio.gz $out/kernel-version"
 up_to_date() {
 	for o in $outputs; do
 		[ -s "$o" ] || return 1
-		for dep in "$0" $init_files "$blkcheck_src" "$root/tests/guest/blk_pattern.h" "$extract" "$here/kmod-collect.sh"; do
+		for dep in "$0" $init_files "$blkcheck_src" "$root/tests/guest/blk_pattern.h" "$extract" "$here/kmod-collect.sh" \
+			"$vsockcheck_src" "$tl/vsock_pattern.h"; do
 			[ "$o" -nt "$dep" ] || return 1
 		done
 	done
@@ -58,7 +61,7 @@ for t in apt-cache apt-get dpkg-deb cpio gzip xz; do
 	command -v "$t" >/dev/null 2>&1 || die "$t not found (run scripts/install-deps.sh)"
 done
 [ -x "$busybox" ] || die "$busybox not found (apt-get install busybox-static)"
-for f in $init_files "$blkcheck_src"; do [ -r "$f" ] || die "missing $f"; done
+for f in $init_files "$blkcheck_src" "$vsockcheck_src"; do [ -r "$f" ] || die "missing $f"; done
 
 # The meta package always depends on the current ABI's image package.
 resolve_pkg() {
@@ -126,6 +129,8 @@ for f in sysinit test ctrlaltdel; do
 done
 ${CC:-gcc} -std=gnu11 -O2 -Wall -Wextra -Werror -static -pthread -o "$ir/bin/blkcheck" \
 	"$blkcheck_src" || die "could not build $blkcheck_src"
+${CC:-gcc} -std=gnu11 -O2 -Wall -Wextra -Werror -static -pthread -o "$ir/bin/vsockcheck" \
+	"$vsockcheck_src" || die "could not build $vsockcheck_src"
 
 moddir=$tmp/pkg/lib/modules/$kver
 order=$ir/lib/modules/load-order

@@ -25,6 +25,10 @@ const char *cli_usage(void)
 	       "  --rng                virtio-rng served by cellvm-rng\n"
 	       "  --vhost-user TYPE,socket=PATH\n"
 	       "                       connect a running vhost-user backend (TYPE: blk, rng)\n"
+	       "  --vsock cid=N,uds=PATH\n"
+	       "                       virtio-vsock served by cellvm-vsock: host clients connect to\n"
+	       "                       PATH and send \"CONNECT <port>\\n\"; guest connections reach\n"
+	       "                       PATH_<port>\n"
 	       "\n"
 	       "options:\n"
 	       "  --config-file FILE   the machine as JSON (the API's Configure message)\n"
@@ -128,6 +132,47 @@ bad:
 	return -EINVAL;
 }
 
+/* cid=N,uds=PATH in either order; both required. */
+static int parse_vsock(struct dev_spec *d, const char *arg, char *err, size_t errlen)
+{
+	const char *p = arg;
+	uint64_t cid = 0;
+	char num[16];
+
+	memset(d, 0, sizeof(*d));
+	d->kind = DEV_VSOCK;
+	while (*p) {
+		const char *end = strchr(p, ',');
+		size_t len = end ? (size_t)(end - p) : strlen(p);
+		if (len > 4 && strncmp(p, "cid=", 4) == 0) {
+			if (copy_str(num, sizeof(num), p + 4, len - 4) < 0 ||
+			    parse_uint(num, VM_VSOCK_MIN_CID, VM_VSOCK_MAX_CID, &cid) < 0) {
+				snprintf(err, errlen, "--vsock cid= takes %u to %u", VM_VSOCK_MIN_CID,
+					 VM_VSOCK_MAX_CID);
+				return -EINVAL;
+			}
+			d->guest_cid = (uint32_t)cid;
+		} else if (len > 4 && strncmp(p, "uds=", 4) == 0) {
+			if (copy_str(d->path, VM_VSOCK_PATH_MAX + 1, p + 4, len - 4) < 0) {
+				snprintf(err, errlen, "--vsock uds= takes a path of 1 to %d bytes",
+					 VM_VSOCK_PATH_MAX);
+				return -EINVAL;
+			}
+		} else {
+			goto bad;
+		}
+		p += len;
+		if (*p == ',')
+			p++;
+	}
+	if (!d->guest_cid || !d->path[0])
+		goto bad;
+	return 0;
+bad:
+	snprintf(err, errlen, "--vsock takes cid=N,uds=PATH, not '%s'", arg);
+	return -EINVAL;
+}
+
 static bool valid_id(const char *s)
 {
 	size_t n = strlen(s);
@@ -176,7 +221,7 @@ int cli_parse(int argc, char **argv, struct cli_opts *o, char *err, size_t errle
 	enum { OPT_KERNEL = 256, OPT_INITRD, OPT_CMDLINE, OPT_MEM, OPT_CPUS, OPT_SERIAL,
 	       OPT_BOOT_TIMER, OPT_VERBOSE, OPT_HELP, OPT_VERSION, OPT_DISK, OPT_RNG,
 	       OPT_VHOST_USER, OPT_CONFIG_FILE, OPT_API_SOCK, OPT_ID, OPT_LOG_FILE,
-	       OPT_LOG_LEVEL, OPT_METRICS_FILE, OPT_METRICS_INTERVAL, OPT_SECCOMP };
+	       OPT_LOG_LEVEL, OPT_METRICS_FILE, OPT_METRICS_INTERVAL, OPT_SECCOMP, OPT_VSOCK };
 	static const struct option opts[] = {
 		{ "kernel", required_argument, NULL, OPT_KERNEL },
 		{ "initrd", required_argument, NULL, OPT_INITRD },
@@ -189,6 +234,7 @@ int cli_parse(int argc, char **argv, struct cli_opts *o, char *err, size_t errle
 		{ "disk", required_argument, NULL, OPT_DISK },
 		{ "rng", no_argument, NULL, OPT_RNG },
 		{ "vhost-user", required_argument, NULL, OPT_VHOST_USER },
+		{ "vsock", required_argument, NULL, OPT_VSOCK },
 		{ "config-file", required_argument, NULL, OPT_CONFIG_FILE },
 		{ "api-sock", required_argument, NULL, OPT_API_SOCK },
 		{ "id", required_argument, NULL, OPT_ID },
@@ -238,7 +284,7 @@ int cli_parse(int argc, char **argv, struct cli_opts *o, char *err, size_t errle
 			break;
 		bool machine = c == OPT_KERNEL || c == OPT_INITRD || c == OPT_CMDLINE ||
 			       c == OPT_MEM || c == OPT_CPUS || c == OPT_DISK || c == OPT_RNG ||
-			       c == OPT_VHOST_USER;
+			       c == OPT_VHOST_USER || c == OPT_VSOCK;
 		for (const struct option *p = opts; machine && !machine_opt && p->name; p++)
 			if (p->val == c)
 				machine_opt = p->name;
@@ -283,13 +329,16 @@ int cli_parse(int argc, char **argv, struct cli_opts *o, char *err, size_t errle
 		case OPT_VERBOSE: o->log_level = LOG_DEBUG; break;
 		case OPT_DISK:
 		case OPT_RNG:
-		case OPT_VHOST_USER: {
+		case OPT_VHOST_USER:
+		case OPT_VSOCK: {
 			if (o->vm.ndevs == VM_MAX_DEVICES)
 				FAIL("at most %d devices", VM_MAX_DEVICES);
 			struct dev_spec *d = &o->vm.devs[o->vm.ndevs];
 			if (c == OPT_DISK && parse_disk(d, optarg, err, errlen) < 0)
 				return -EINVAL;
 			if (c == OPT_VHOST_USER && parse_vhost_user(d, optarg, err, errlen) < 0)
+				return -EINVAL;
+			if (c == OPT_VSOCK && parse_vsock(d, optarg, err, errlen) < 0)
 				return -EINVAL;
 			if (c == OPT_RNG) {
 				memset(d, 0, sizeof(*d));

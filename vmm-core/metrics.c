@@ -1,9 +1,23 @@
 #include "metrics.h"
 #include "virtio/devices.h"
+#include "vsock_counters.h"
 
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
+
+/* Names of a device type's extra counters (dev_metrics.h), if it has any. */
+static const char *const *device_counter_names(uint32_t virtio_id, unsigned int *n)
+{
+	switch (virtio_id) {
+	case VIRTIO_ID_VSOCK:
+		*n = VSOCK_CTR_COUNT;
+		return vsock_counter_names;
+	default:
+		*n = 0;
+		return NULL;
+	}
+}
 
 void metrics_collect_vm(struct metrics_snapshot *s, struct vm *vm,
 			const struct virtio_devices *vd)
@@ -31,6 +45,11 @@ void metrics_collect_vm(struct metrics_snapshot *s, struct vm *vm,
 			m->read_bytes = dev_metrics_get(&page->read_bytes);
 			m->write_bytes = dev_metrics_get(&page->write_bytes);
 			m->errors = dev_metrics_get(&page->errors);
+			unsigned int n;
+			const char *const *names = device_counter_names(d->virtio_id, &n);
+			for (unsigned int k = 0; k < n && k < DEV_METRICS_EXTRA; k++)
+				m->counters[m->ncounters++] = (struct device_counter){
+					names[k], dev_metrics_get(&page->extra[k]) };
 		}
 		/* The main thread clears the pid when it reaps the process. */
 		pid_t pid = __atomic_load_n(&d->proc.pid, __ATOMIC_RELAXED);

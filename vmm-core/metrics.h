@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "dev_metrics.h"
 #include "kvm_stats.h"
 #include "proc_stats.h"
 #include "vm.h"
@@ -23,10 +24,17 @@ struct vcpu_metrics {
 	struct kvm_stat_value kvm[METRICS_MAX_KVM_STATS];
 };
 
+struct device_counter {
+	const char *name;       /* static: from the device kind's table */
+	uint64_t value;
+};
+
 struct device_metrics {
 	char name[32];
 	bool reported;          /* the device process keeps counters */
 	uint64_t requests, read_bytes, write_bytes, errors;
+	unsigned int ncounters; /* counters of the device's own kind */
+	struct device_counter counters[DEV_METRICS_EXTRA];
 	bool has_process;       /* false for an external vhost-user backend */
 	struct proc_usage proc;
 };

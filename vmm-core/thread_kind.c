@@ -15,6 +15,7 @@ static int thread_kind_lock_down(enum thread_kind kind)
 		[THREAD_CORE_MAIN] = POLICY_CORE_MAIN,
 		[THREAD_CORE_VCPU] = POLICY_CORE_VCPU,
 		[THREAD_CORE_API] = POLICY_CORE_API,
+		[THREAD_CORE_VSOCK] = POLICY_VSOCK_BROKER,
 	};
 	int ret;
 
@@ -37,6 +38,9 @@ int thread_kind_enter(enum thread_kind kind, unsigned int index)
 	case THREAD_CORE_API:
 		snprintf(name, sizeof(name), "cellvm-api");
 		pthread_setname_np(pthread_self(), name);
+		break;
+	case THREAD_CORE_VSOCK:
+		pthread_setname_np(pthread_self(), "cellvm-vsockbrk");
 		break;
 	case THREAD_CORE_MAIN:
 	default:

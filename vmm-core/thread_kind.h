@@ -8,6 +8,7 @@ enum thread_kind {
 	THREAD_CORE_MAIN,  /* main: lifecycle, signals, console, device watch */
 	THREAD_CORE_VCPU,  /* one per vCPU: KVM_RUN and exit handling */
 	THREAD_CORE_API,   /* the control API server */
+	THREAD_CORE_VSOCK, /* a vsock device's connect broker (ipc/vsock_broker.h) */
 };
 
 /* index: the vCPU number for THREAD_CORE_VCPU, else 0. Drops the

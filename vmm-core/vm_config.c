@@ -79,6 +79,15 @@ static int check_dev(const struct dev_spec *d, unsigned int i, char *err, size_t
 		if (has_control(d->path))
 			FAIL("device %u: control characters in the socket path", i);
 		return 0;
+	case DEV_VSOCK:
+		if (d->guest_cid < VM_VSOCK_MIN_CID || d->guest_cid > VM_VSOCK_MAX_CID)
+			FAIL("device %u: vsock guest cid must be %u to %u, not %u", i, VM_VSOCK_MIN_CID,
+			     VM_VSOCK_MAX_CID, d->guest_cid);
+		if (!d->path[0] || strlen(d->path) > VM_VSOCK_PATH_MAX)
+			FAIL("device %u: vsock uds path must be 1 to %d bytes", i, VM_VSOCK_PATH_MAX);
+		if (has_control(d->path))
+			FAIL("device %u: control characters in the vsock uds path", i);
+		return 0;
 	default:
 		FAIL("device %u: unknown kind", i);
 	}
@@ -99,10 +108,14 @@ int vm_config_check(const struct vm_config *c, char *err, size_t errlen)
 		     (unsigned long long)VM_MAX_MEM_MIB, (unsigned long long)c->mem_mib);
 	if (c->ndevs > VM_MAX_DEVICES)
 		FAIL("at most %d devices", VM_MAX_DEVICES);
+	unsigned int nvsock = 0;
 	for (unsigned int i = 0; i < c->ndevs; i++) {
 		int ret = check_dev(&c->devs[i], i, err, errlen);
 		if (ret < 0)
 			return ret;
+		/* A guest has one cid: Linux drives a single vsock device. */
+		if (c->devs[i].kind == DEV_VSOCK && ++nvsock > 1)
+			FAIL("device %u: at most one vsock device", i);
 	}
 	return 0;
 }

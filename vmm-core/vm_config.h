@@ -16,12 +16,16 @@ enum dev_kind {
 	DEV_DISK,       /* --disk: cellvm-blk started by the core */
 	DEV_RNG,        /* --rng: cellvm-rng started by the core */
 	DEV_VHOST_USER, /* --vhost-user: a backend someone else started */
+	DEV_VSOCK,      /* --vsock: cellvm-vsock started by the core */
 };
 
 #define VM_MAX_DEVICES  16
 #define VM_PATH_MAX     4096
 #define VM_DISK_ID_MAX  20   /* virtio-blk GET_ID returns at most 20 bytes */
 #define VM_SOCK_PATH_MAX 107 /* sun_path less its NUL */
+#define VM_VSOCK_MIN_CID 3u  /* 0-2 are the hypervisor, local and host */
+#define VM_VSOCK_MAX_CID 0xfffffffeu /* 0xffffffff is VMADDR_CID_ANY */
+#define VM_VSOCK_PATH_MAX 96 /* room for "_<port>" in sun_path */
 
 #define VM_DEFAULT_CMDLINE "console=ttyS0 reboot=k panic=1 pci=off"
 #define VM_DEFAULT_MEM_MIB 128
@@ -31,9 +35,10 @@ enum dev_kind {
 struct dev_spec {
 	enum dev_kind kind;
 	uint32_t virtio_id;          /* for DEV_VHOST_USER: from its TYPE */
-	char path[VM_PATH_MAX];      /* image file, or the backend's socket */
+	char path[VM_PATH_MAX];      /* image file, the backend's socket, or the vsock uds path */
 	char id[VM_DISK_ID_MAX + 1];
 	bool read_only;
+	uint32_t guest_cid;          /* DEV_VSOCK */
 };
 
 struct vm_config {

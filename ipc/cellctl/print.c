@@ -131,6 +131,11 @@ void cellctl_print_metrics(FILE *f, const Cellvm__Metrics *m)
 				d->requests, d->read_bytes, d->write_bytes, d->errors);
 		else
 			fprintf(f, "keeps no counters\n");
+		for (size_t k = 0; k < d->n_counters; k++)
+			fprintf(f, "%s%s %" PRIu64, k == 0 ? "           " : (k % 4 ? ", " : ",\n           "),
+				d->counters[k]->name, d->counters[k]->value);
+		if (d->n_counters)
+			fprintf(f, "\n");
 		if (d->process) {
 			fprintf(f, "           ");
 			print_process(f, d->process);

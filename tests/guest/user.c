@@ -23,6 +23,7 @@ static const struct scenario scenarios[] = {
 	{ "blkbench", scenario_blkbench },
 	{ "rng", scenario_rng },
 	{ "needsreset", scenario_needsreset },
+	{ "vsock", scenario_vsock },
 };
 static const char demo[] = "hello,mem,smp,timer";
 

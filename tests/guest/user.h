@@ -67,5 +67,6 @@ bool scenario_blkro(void);
 bool scenario_blkbench(void);
 bool scenario_rng(void);
 bool scenario_needsreset(void);
+bool scenario_vsock(void);
 
 #endif

@@ -38,6 +38,7 @@ const char *vdev_type_name(uint32_t device_id)
 	case VIRTIO_ID_BLOCK: return "blk";
 	case 3: return "console";
 	case VIRTIO_ID_RNG: return "rng";
+	case 19: return "vsock";
 	default: return "other";
 	}
 }

@@ -202,13 +202,18 @@ static int check_entry(const char *path, const struct stat *st, int type, struct
 {
 	(void)ftw;
 	const char *rel = path + root_len;
-	static const char *const files[] = { "/cellvm", "/cellvm-blk", "/cellvm-rng", "/dev/kvm",
-					     "/dev/net/tun", "/dev/urandom" };
+	static const char *const files[] = { "/cellvm", "/dev/kvm", "/dev/net/tun", "/dev/urandom" };
 	bool ok = false;
 	if (type == FTW_D || type == FTW_DP)
 		return 0;
 	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++)
 		ok |= strcmp(rel, files[i]) == 0;
+	/* The device programs beside cellvm: each one the build made. */
+	if (strncmp(rel, "/cellvm-", 8) == 0 && !strchr(rel + 1, '/')) {
+		char prog[PATH_MAX];
+		snprintf(prog, sizeof(prog), "%s%s", getenv("CELLVM_BIN_DIR"), rel);
+		ok |= strcmp(rel, "/cellvm-jailer") != 0 && access(prog, X_OK) == 0;
+	}
 	ok |= strcmp(rel, probe[0] == '/' ? probe : "") == 0;
 	ok |= strstr(rel, probe) && rel[0] == '/' && strcmp(rel + 1, probe) == 0;
 	ok |= strcmp(rel, disk) == 0;

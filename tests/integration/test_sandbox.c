@@ -53,7 +53,7 @@ static const char *dump(void)
 static void start_vm(const char *cmdline, const char *const *extra)
 {
 	const char *cellvm = getenv("CELLVM"), *probe = getenv("PROBE"), *bin = getenv("CELLVM_BIN_DIR");
-	static char disk[PATH_MAX], api[PATH_MAX], disk_arg[PATH_MAX + 32];
+	static char disk[PATH_MAX], api[PATH_MAX], disk_arg[PATH_MAX + 32], vsock_arg[PATH_MAX + 32];
 	char *argv[32];
 	int n = 0;
 
@@ -79,6 +79,10 @@ static void start_vm(const char *cmdline, const char *const *extra)
 		} else if (strcmp(*extra, "@api") == 0) {
 			argv[n++] = "--api-sock";
 			argv[n++] = api;
+		} else if (strcmp(*extra, "@vsock") == 0) {
+			snprintf(vsock_arg, sizeof(vsock_arg), "cid=3,uds=%s/v.sock", tmpdir);
+			argv[n++] = "--vsock";
+			argv[n++] = vsock_arg;
 		} else {
 			argv[n++] = (char *)*extra;
 		}
@@ -201,11 +205,12 @@ static void expect_empty_root(pid_t pid, const char *what)
 
 Test(sandbox, every_process_and_thread_is_locked_down)
 {
-	start_vm("probe=blk,rng,serial", EXTRA("@disk", "--rng", "@api", "--cpus", "2"));
+	start_vm("probe=blk,rng,serial", EXTRA("@disk", "--rng", "@api", "--cpus", "2", "@vsock"));
 	cr_assert(vmrun_wait_for(&vm, "PROBE serial waiting", VM_TIMEOUT_MS), "%s", dump());
+	/* Every thread: main, vCPUs, API and the vsock connect broker. */
 	expect_locked_down(vm.pid, "cellvm");
-	static const char *const devs[] = { "cellvm-blk", "cellvm-rng" };
-	for (size_t i = 0; i < 2; i++) {
+	static const char *const devs[] = { "cellvm-blk", "cellvm-rng", "cellvm-vsock" };
+	for (size_t i = 0; i < 3; i++) {
 		pid_t dev = test_child_named(vm.pid, devs[i]);
 		cr_assert_gt(dev, 0, "no %s child%s", devs[i], dump());
 		expect_locked_down(dev, devs[i]);
@@ -251,6 +256,13 @@ Test(sandbox, forbidden_syscall_kills_the_vm_from_a_vcpu_thread)
 Test(sandbox, forbidden_syscall_kills_the_vm_from_the_api_thread)
 {
 	expect_sigsys("core-api", EXTRA("@api"));
+}
+
+/* The core's vsock connect broker is a thread of its own kind: it may
+ * create UNIX stream sockets only, and anything else kills the VMM. */
+Test(sandbox, forbidden_syscall_kills_the_vm_from_the_vsock_broker_thread)
+{
+	expect_sigsys("vsock-broker", EXTRA("@vsock"));
 }
 
 /* The device dies a while after it started serving; the core says so,

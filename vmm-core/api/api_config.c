@@ -36,7 +36,7 @@ static int set_str(char *dst, size_t cap, const char *src, const char *what, cha
 static struct dev_spec *add_dev(struct vm_config *c, char *err, size_t errlen)
 {
 	if (c->ndevs >= VM_MAX_DEVICES) {
-		snprintf(err, errlen, "at most %d devices (drives, rng and vhost_user together)",
+		snprintf(err, errlen, "at most %d devices (drives, rng, vhost_user and vsock together)",
 			 VM_MAX_DEVICES);
 		return NULL;
 	}
@@ -105,6 +105,20 @@ int api_config_from_msg(const Cellvm__Config *m, struct vm_config *out, char *er
 		if (!d->path[0])
 			FAIL("vhost_user[%zu].socket is required", i);
 	}
+	if (m->vsock) {
+		struct dev_spec *d = add_dev(out, err, errlen);
+		if (!d)
+			return -EINVAL;
+		d->kind = DEV_VSOCK;
+		d->guest_cid = m->vsock->guest_cid;
+		if ((ret = set_str(d->path, VM_VSOCK_PATH_MAX + 1, m->vsock->uds_path,
+				   "vsock.uds_path", err, errlen)) < 0)
+			return ret;
+		if (!d->guest_cid)
+			FAIL("vsock.guest_cid is required");
+		if (!d->path[0])
+			FAIL("vsock.uds_path is required");
+	}
 	if (!out->kernel[0])
 		FAIL("boot_source.kernel is required");
 	return vm_config_check(out, err, errlen);
@@ -133,6 +147,17 @@ static int add_vhost_user(Cellvm__Config *m, const struct dev_spec *d)
 	vu->type = api_strdup(vm_config_virtio_name(d->virtio_id));
 	vu->socket = api_strdup(d->path);
 	return vu->type && vu->socket ? 0 : -ENOMEM;
+}
+
+static int add_vsock(Cellvm__Config *m, const struct dev_spec *d)
+{
+	if (m->vsock)
+		return 0; /* vm_config_check allows one */
+	if (!(m->vsock = api_msg_new(&cellvm__vsock__descriptor)))
+		return -ENOMEM;
+	m->vsock->guest_cid = d->guest_cid;
+	m->vsock->uds_path = api_strdup(d->path);
+	return m->vsock->uds_path ? 0 : -ENOMEM;
 }
 
 Cellvm__Config *api_config_to_msg(const struct vm_config *c)
@@ -166,6 +191,9 @@ Cellvm__Config *api_config_to_msg(const struct vm_config *c)
 		case DEV_RNG:
 			if (!m->rng && !(m->rng = api_msg_new(&cellvm__rng__descriptor)))
 				ret = -ENOMEM;
+			break;
+		case DEV_VSOCK:
+			ret = add_vsock(m, d);
 			break;
 		case DEV_VHOST_USER:
 		default:

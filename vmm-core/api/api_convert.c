@@ -125,6 +125,17 @@ static Cellvm__DeviceMetrics *device_msg(const struct device_metrics *d)
 	m->errors = d->errors;
 	if (d->has_process && !(m->process = process_msg(&d->proc)))
 		goto fail;
+	if (d->ncounters && !(m->counters = calloc(d->ncounters, sizeof(*m->counters))))
+		goto fail;
+	for (unsigned int i = 0; i < d->ncounters; i++) {
+		Cellvm__Counter *c = api_msg_new(&cellvm__counter__descriptor);
+		if (!c)
+			goto fail;
+		m->counters[m->n_counters++] = c;
+		if (!(c->name = api_strdup(d->counters[i].name)))
+			goto fail;
+		c->value = d->counters[i].value;
+	}
 	return m;
 fail:
 	cellvm__device_metrics__free_unpacked(m, NULL);

@@ -2,6 +2,7 @@
 #include "api_handler.h"
 #include "log.h"
 #include "thread_kind.h"
+#include "unix_listen.h"
 
 #include <errno.h>
 #include <poll.h>
@@ -11,8 +12,6 @@
 #include <string.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
-#include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -22,37 +21,6 @@ static long now_ms(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000;
-}
-
-/* A socket file left by a process that died is replaced; one somebody
- * still accepts on is not ours to take. */
-static int claim_path(const char *path, const struct sockaddr_un *sa, char *err, size_t errlen)
-{
-	struct stat st;
-
-	if (lstat(path, &st) < 0)
-		return errno == ENOENT ? 0 : -errno;
-	if (!S_ISSOCK(st.st_mode)) {
-		snprintf(err, errlen, "'%s' exists and is not a socket", path);
-		return -EEXIST;
-	}
-	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return -errno;
-	int r = connect(fd, (const struct sockaddr *)sa, sizeof(*sa));
-	int e = errno;
-	close(fd);
-	if (r == 0) {
-		snprintf(err, errlen, "another process is serving '%s'", path);
-		return -EADDRINUSE;
-	}
-	if (e != ECONNREFUSED) {
-		snprintf(err, errlen, "cannot check '%s': %s", path, strerror(e));
-		return -e;
-	}
-	if (unlink(path) < 0 && errno != ENOENT)
-		return -errno;
-	return 0;
 }
 
 void api_server_init(struct api_server *s)
@@ -65,48 +33,24 @@ void api_server_init(struct api_server *s)
 
 int api_server_open(struct api_server *s, const char *path, char *err, size_t errlen)
 {
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	struct stat st;
-	mode_t old;
+	uint64_t ino;
 	int ret;
 
 	api_server_init(s);
-	if (strlen(path) >= sizeof(sa.sun_path)) {
-		snprintf(err, errlen, "socket path '%s' is too long", path);
-		return -ENAMETOOLONG;
-	}
-	memcpy(sa.sun_path, path, strlen(path) + 1);
 	snprintf(s->path, sizeof(s->path), "%s", path);
-	err[0] = '\0';
-	if ((ret = claim_path(path, &sa, err, errlen)) < 0)
-		goto fail;
-	s->stop_efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-	s->listen_fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-	if (s->stop_efd < 0 || s->listen_fd < 0) {
-		ret = -errno;
-		goto fail;
-	}
-	/* Only our user may talk to the VMM. */
-	old = umask(0077);
-	ret = bind(s->listen_fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ? -errno : 0;
-	umask(old);
+	ret = unix_listen_owner(path, API_MAX_CONNS, &ino, err, errlen);
 	if (ret < 0)
-		goto fail;
-	if (lstat(path, &st) == 0)
-		s->ino = st.st_ino;
-	if (listen(s->listen_fd, API_MAX_CONNS) < 0) {
+		return ret;
+	s->listen_fd = ret;
+	s->ino = (ino_t)ino;
+	s->stop_efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (s->stop_efd < 0) {
 		ret = -errno;
-		goto fail;
+		snprintf(err, errlen, "eventfd: %s", strerror(errno));
+		api_server_close(s);
+		return ret;
 	}
 	return 0;
-fail:
-	if (!err[0])
-		snprintf(err, errlen, "cannot listen on '%s': %s", path, strerror(-ret));
-	if (s->ino)
-		unlink(path);
-	s->ino = 0;
-	api_server_close(s);
-	return ret;
 }
 
 int api_server_start(struct api_server *s, const struct api_backend *b)
@@ -212,7 +156,6 @@ void *api_server_thread(void *arg)
 void api_server_close(struct api_server *s)
 {
 	uint64_t one = 1;
-	struct stat st;
 
 	if (s->running) {
 		if (write(s->stop_efd, &one, sizeof(one)) < 0)
@@ -227,9 +170,7 @@ void api_server_close(struct api_server *s)
 		close(s->listen_fd);
 	if (s->stop_efd >= 0)
 		close(s->stop_efd);
-	/* Only the socket we created: a successor may have bound the path. */
-	if (s->ino && lstat(s->path, &st) == 0 && st.st_ino == s->ino)
-		unlink(s->path);
+	unix_listen_remove(s->path, s->ino);
 	s->ino = 0;
 	s->listen_fd = s->stop_efd = -1;
 }

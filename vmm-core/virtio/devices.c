@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -82,8 +83,53 @@ static int spawn_rng(struct dev_proc *p, const struct dev_metrics **page)
 	return ret;
 }
 
+/* The core binds the uds path and runs the connect broker; the device
+ * gets the listening socket and its end of the broker channel (README.md,
+ * "vsock": who opens what). */
+static int spawn_vsock(const struct dev_spec *s, struct dev_proc *p, const struct dev_metrics **page,
+		       struct vsock_host **hostp)
+{
+	const char *args[14];
+	char cid[16], metrics_num[16];
+	int fds[3] = { -1, -1, -1 };
+	unsigned int n = 0, nfds = 2;
+	struct vsock_host *h = calloc(1, sizeof(*h));
+	int ret;
+
+	if (!h)
+		return -ENOMEM;
+	if ((ret = vsock_host_open(h, s->path, &fds[0], &fds[1])) < 0) {
+		free(h);
+		return ret;
+	}
+	snprintf(cid, sizeof(cid), "%u", s->guest_cid);
+	args[n++] = "--fd";
+	args[n++] = "3";
+	args[n++] = "--guest-cid";
+	args[n++] = cid;
+	args[n++] = "--listen-fd";
+	args[n++] = "4";
+	args[n++] = "--connector-fd";
+	args[n++] = "5";
+	add_metrics_page(page, args, &n, fds, &nfds, metrics_num, sizeof(metrics_num));
+	args[n] = NULL;
+	ret = dev_spawn(p, "cellvm-vsock", args, fds, nfds);
+	for (unsigned int i = 0; i < nfds; i++)
+		close(fds[i]);
+	if (ret == 0)
+		ret = vsock_host_start(h);
+	if (ret < 0) {
+		vsock_host_close(h);
+		free(h);
+		return ret;
+	}
+	*hostp = h;
+	return 0;
+}
+
 static int virtio_device_open(const struct dev_spec *s, struct dev_proc *p, int *sock,
-			      uint32_t *virtio_id, const struct dev_metrics **page)
+			      uint32_t *virtio_id, const struct dev_metrics **page,
+			      struct vsock_host **vsock)
 {
 	int ret;
 
@@ -97,6 +143,10 @@ static int virtio_device_open(const struct dev_spec *s, struct dev_proc *p, int 
 	case DEV_RNG:
 		*virtio_id = VIRTIO_ID_RNG;
 		ret = spawn_rng(p, page);
+		break;
+	case DEV_VSOCK:
+		*virtio_id = VIRTIO_ID_VSOCK;
+		ret = spawn_vsock(s, p, page, vsock);
 		break;
 	case DEV_VHOST_USER:
 	default:
@@ -121,8 +171,8 @@ static int virtio_device_open(const struct dev_spec *s, struct dev_proc *p, int 
 
 int virtio_devices_create(struct virtio_devices *vd, struct vm *vm, const struct vm_config *cfg)
 {
-	unsigned int counts[3] = { 0 };
-	static const char *const prefix[] = { "blk", "rng", "vu" };
+	unsigned int counts[4] = { 0 };
+	static const char *const prefix[] = { "blk", "rng", "vu", "vsock" };
 	int ret;
 
 	memset(vd, 0, sizeof(*vd));
@@ -135,7 +185,7 @@ int virtio_devices_create(struct virtio_devices *vd, struct vm *vm, const struct
 		int sock = -1;
 
 		snprintf(name, sizeof(name), "%s%u", prefix[s->kind], counts[s->kind]++);
-		if ((ret = virtio_device_open(s, &proc, &sock, &virtio_id, &page)) < 0)
+		if ((ret = virtio_device_open(s, &proc, &sock, &virtio_id, &page, &vd->vsock)) < 0)
 			goto fail;
 		uint64_t base = LAYOUT_VIRTIO_MMIO_BASE + i * LAYOUT_VIRTIO_MMIO_SIZE;
 		struct vu_device *d = &vd->dev[vd->n];
@@ -195,6 +245,12 @@ void virtio_devices_destroy(struct virtio_devices *vd)
 		vd->metrics[i] = NULL;
 	}
 	vd->n = 0;
+	/* After the device process: nothing asks the broker any more. */
+	if (vd->vsock) {
+		vsock_host_close(vd->vsock);
+		free(vd->vsock);
+		vd->vsock = NULL;
+	}
 }
 
 int virtio_devices_cmdline(const struct virtio_devices *vd, char *buf, size_t cap)

@@ -11,6 +11,7 @@
 #include "vm_config.h"
 #include "tables/tables.h"
 #include "vm.h"
+#include "vsock_host.h"
 #include "vu_device.h"
 
 struct virtio_devices {
@@ -18,6 +19,8 @@ struct virtio_devices {
 	struct vu_device dev[VM_MAX_DEVICES];
 	/* The counters page each device process keeps, NULL when none. */
 	const struct dev_metrics *metrics[VM_MAX_DEVICES];
+	/* The vsock device's listening socket and connect broker, or NULL. */
+	struct vsock_host *vsock;
 };
 
 /* Starts or connects every device of cfg and puts it on the MMIO bus. */

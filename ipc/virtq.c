@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "virtq.h"
+#include "vu_inflight.h"
 
 typedef void *(*virtq_xlate_fn)(const struct guest_map *m, uint64_t addr, uint64_t len);
 
@@ -124,12 +125,31 @@ static int virtq_walk(struct virtq *vq, struct virtq_chain *c, uint16_t head)
 	}
 }
 
+int virtq_read_chain(struct virtq *vq, uint16_t head, struct virtq_chain *chain)
+{
+	if (vq->broken)
+		return -EIO;
+	if (head >= vq->num)
+		return virtq_fail(vq);
+	chain->head = head;
+	chain->n_out = chain->n_in = 0;
+	chain->out_len = chain->in_len = 0;
+	if (virtq_walk(vq, chain, head) < 0)
+		return virtq_fail(vq);
+	return 0;
+}
+
 int virtq_pop(struct virtq *vq, struct virtq_chain *chain)
 {
 	uint16_t avail_idx, pending, head;
 
 	if (vq->broken)
 		return -EIO;
+	if (vq->resubmit_pos < vq->resubmit_n) {
+		/* Already marked inflight by the process that took it. */
+		head = vq->resubmit[vq->resubmit_pos++];
+		return virtq_read_chain(vq, head, chain) < 0 ? -EIO : 1;
+	}
 	/* Acquire: the ring entries and descriptors the driver wrote before
 	 * bumping idx must be visible to the reads below. */
 	avail_idx = __atomic_load_n(&vq->avail->idx, __ATOMIC_ACQUIRE);
@@ -146,6 +166,11 @@ int virtq_pop(struct virtq *vq, struct virtq_chain *chain)
 	chain->out_len = chain->in_len = 0;
 	if (virtq_walk(vq, chain, head) < 0)
 		return virtq_fail(vq);
+	/* Marked before last_avail moves on: a crash between the two leaves
+	 * the head either marked (resubmitted) or not (taken again from the
+	 * avail ring, since the restarted device resumes at used + marked). */
+	if (vq->inflight)
+		vu_inflight_mark(vq->inflight, head, vq->inflight_counter++);
 	vq->last_avail++;
 	return 1;
 }
@@ -156,6 +181,8 @@ void virtq_push(struct virtq *vq, uint16_t head, uint32_t written)
 
 	if (vq->broken)
 		return;
+	if (vq->inflight)
+		vu_inflight_pre_push(vq->inflight, head);
 	e = &vq->used->ring[vq->used_idx & (vq->num - 1)];
 	__atomic_store_n(&e->id, head, __ATOMIC_RELAXED);
 	__atomic_store_n(&e->len, written, __ATOMIC_RELAXED);
@@ -163,6 +190,8 @@ void virtq_push(struct virtq *vq, uint16_t head, uint32_t written)
 	/* Release: the element (and the data written into the buffers) is
 	 * visible before the driver can see the new idx. */
 	__atomic_store_n(&vq->used->idx, vq->used_idx, __ATOMIC_RELEASE);
+	if (vq->inflight)
+		vu_inflight_post_push(vq->inflight, head, vq->used_idx);
 }
 
 static uint16_t *virtq_used_event(struct virtq *vq)

@@ -12,6 +12,8 @@
 
 #include "guest_map.h"
 
+struct vu_inflight_queue;
+
 #define VIRTQ_MAX_SIZE      32768
 #define VIRTQ_MAX_CHAIN_IOV 1024   /* segments in one request, direct + indirect */
 
@@ -66,6 +68,13 @@ struct virtq {
 	struct virtq_desc *desc;    /* host pointers into guest RAM */
 	struct virtq_avail *avail;
 	struct virtq_used *used;
+	/* Inflight tracking (vu_inflight.h), NULL when off: pop marks each
+	 * head taken, push clears it. After a restart, pop first hands out
+	 * the heads in resubmit[resubmit_pos..resubmit_n) again. */
+	struct vu_inflight_queue *inflight;
+	uint64_t inflight_counter;
+	const uint16_t *resubmit;
+	uint16_t resubmit_n, resubmit_pos;
 };
 
 /* One descriptor chain, gathered into host iovecs: readable (driver →
@@ -92,6 +101,11 @@ int virtq_init_uva(struct virtq *vq, const struct guest_map *map, uint16_t num,
  * -EIO (and vq->broken) on a malformed chain: loop, too long, out of
  * range, bad indirect table, writable before readable... */
 int virtq_pop(struct virtq *vq, struct virtq_chain *chain);
+
+/* Gathers the chain starting at head (which the caller checked is below
+ * vq->num) without touching the avail ring: how a resubmitted request is
+ * read again. 0, or -EIO (and vq->broken) on a malformed chain. */
+int virtq_read_chain(struct virtq *vq, uint16_t head, struct virtq_chain *chain);
 
 /* Returns a used element (head, bytes written into the in segments). */
 void virtq_push(struct virtq *vq, uint16_t head, uint32_t written);

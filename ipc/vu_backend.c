@@ -38,6 +38,7 @@ uint64_t vu_backend_protocol_features(const struct vu_backend *be)
 	uint64_t implemented = (1ull << VHOST_USER_PROTOCOL_F_MQ) |
 			       (1ull << VHOST_USER_PROTOCOL_F_REPLY_ACK) |
 			       (1ull << VHOST_USER_PROTOCOL_F_CONFIG) |
+			       (1ull << VHOST_USER_PROTOCOL_F_INFLIGHT_SHMFD) |
 			       (1ull << VHOST_USER_PROTOCOL_F_RESET_DEVICE);
 	uint64_t pf = (1ull << VHOST_USER_PROTOCOL_F_MQ) |
 		      (1ull << VHOST_USER_PROTOCOL_F_REPLY_ACK) |
@@ -146,6 +147,8 @@ void vu_backend_reset(struct vu_backend *be)
 	vu_backend_drain_all(be);
 	for (unsigned int i = 0; i < VU_MAX_QUEUES; i++)
 		vu_vring_close(be, &be->vrings[i]);
+	/* A reset device starts over: the frontend asks for a fresh region. */
+	vu_backend_inflight_drop(be);
 	vu_backend_unmap(&be->map);
 	be->acked_features = 0;
 	be->needs_reset = false;
@@ -287,6 +290,8 @@ int vu_backend_serve_opts(int sock, int stop_fd, const struct vu_device_ops *ops
 		be->opts.msg_timeout_ms = VU_DEFAULT_TIMEOUT_MS;
 	for (unsigned int i = 0; i < VU_MAX_QUEUES; i++)
 		be->vrings[i].kick_fd = be->vrings[i].call_fd = be->vrings[i].err_fd = -1;
+	be->inflight.fd = -1;
+	be->reply_fd = -1;
 	be->epoll_fd = epoll_create1(EPOLL_CLOEXEC);
 	if (be->epoll_fd < 0) {
 		r = -errno;

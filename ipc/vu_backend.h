@@ -10,6 +10,7 @@
 
 #include "guest_map.h"
 #include "virtq.h"
+#include "vu_inflight.h"
 
 #define VU_MAX_QUEUES 16
 
@@ -35,7 +36,9 @@ struct vu_device_ops {
 	uint16_t virtio_id;        /* VIRTIO_ID_BLOCK... */
 	uint64_t features;         /* device + transport feature bits offered */
 	/* Extra VHOST_USER_PROTOCOL_F_* to offer, limited to what the backend
-	 * implements; MQ, REPLY_ACK and RESET_DEVICE are always offered. */
+	 * implements; MQ, REPLY_ACK and RESET_DEVICE are always offered.
+	 * INFLIGHT_SHMFD suits a device whose requests can be done again
+	 * after a crash (blk, rng): virtq_pop/virtq_push keep the region. */
 	uint64_t protocol_features;
 	unsigned int num_queues;
 	/* Config space; may be NULL when the device has none. Offering
@@ -80,6 +83,12 @@ struct vu_backend {
 	/* queue_ready ran since the device last drained everything: requests
 	 * may be in flight even on a ring no longer marked started. */
 	bool may_have_inflight;
+	/* GET/SET_INFLIGHT_FD (vu_backend_inflight.c): the tracking region,
+	 * the heads each ring submits again after a restart, and an fd a
+	 * reply carries (-1: none). */
+	struct vu_inflight_region inflight;
+	uint16_t *resubmit[VU_MAX_QUEUES];
+	int reply_fd;
 };
 
 /* Serves the connection until the frontend disconnects or stop_fd (e.g. a

@@ -32,4 +32,12 @@ void vu_backend_run_ring(struct vu_backend *be, unsigned int qidx);
 bool vu_backend_any_started(const struct vu_backend *be);
 void vu_backend_reset(struct vu_backend *be);
 
+/* vu_backend_inflight.c: the two requests, the restore when a ring
+ * starts (0, or -EBADMSG for a region that cannot be trusted) and
+ * dropping everything (reset, end of session). */
+int vu_backend_get_inflight_fd(struct vu_backend *be, struct vu_msg *m);
+int vu_backend_set_inflight_fd(struct vu_backend *be, struct vu_msg *m);
+int vu_backend_inflight_start(struct vu_backend *be, unsigned int qidx);
+void vu_backend_inflight_drop(struct vu_backend *be);
+
 #endif

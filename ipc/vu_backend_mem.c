@@ -102,6 +102,11 @@ static void vu_ring_retranslate(struct vu_backend *be, unsigned int i)
 	vr->vq.used_idx = old.used_idx;
 	vr->vq.signalled_used = old.signalled_used;
 	vr->vq.signalled_used_valid = old.signalled_used_valid;
+	vr->vq.inflight = old.inflight;
+	vr->vq.inflight_counter = old.inflight_counter;
+	vr->vq.resubmit = old.resubmit;
+	vr->vq.resubmit_n = old.resubmit_n;
+	vr->vq.resubmit_pos = old.resubmit_pos;
 }
 
 int vu_backend_set_mem_table(struct vu_backend *be, const struct vu_mem_table *t,

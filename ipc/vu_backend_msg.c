@@ -229,6 +229,10 @@ static int vu_h_set_vring_kick(struct vu_backend *be, struct vu_msg *m)
 		close(fd);
 		return -EINVAL;
 	}
+	if (!vr->started && (r = vu_backend_inflight_start(be, idx)) < 0) {
+		close(fd);
+		return r;
+	}
 	r = vu_backend_watch_kick(be, idx, fd);
 	if (r < 0) {
 		/* The old kick fd is gone too: nothing can wake this ring, so
@@ -356,6 +360,8 @@ static const vu_handler_fn vu_handlers[VHOST_USER_MAX_REQUEST] = {
 	[VHOST_USER_GET_CONFIG] = vu_h_get_config,
 	[VHOST_USER_SET_CONFIG] = vu_h_set_config,
 	[VHOST_USER_RESET_DEVICE] = vu_h_reset_device,
+	[VHOST_USER_GET_INFLIGHT_FD] = vu_backend_get_inflight_fd,
+	[VHOST_USER_SET_INFLIGHT_FD] = vu_backend_set_inflight_fd,
 };
 
 static void vu_trace(const struct vu_backend *be, const struct vu_msg *m)
@@ -406,6 +412,13 @@ int vu_backend_handle(struct vu_backend *be, struct vu_msg *m)
 	vu_msg_close_fds(m);
 	if (r < 0)
 		vu_log(be, "%s (%u) rejected: %s", vu_msg_name(request), request, strerror(-r));
+	if (be->reply_fd >= 0) {
+		/* A reply's fd (GET_INFLIGHT_FD) goes out once, then is ours
+		 * no more. */
+		m->fds[0] = be->reply_fd;
+		m->nfds = 1;
+		be->reply_fd = -1;
+	}
 
 	m->hdr.request = request;
 	m->hdr.flags = VHOST_USER_VERSION | VHOST_USER_REPLY_MASK;
@@ -422,6 +435,7 @@ int vu_backend_handle(struct vu_backend *be, struct vu_msg *m)
 		return r;
 	}
 	sr = vu_msg_send(be->sock, m, be->opts.msg_timeout_ms);
+	vu_msg_close_fds(m);
 	if (sr < 0)
 		vu_log(be, "reply to %s failed: %s", vu_msg_name(request), strerror(-sr));
 	return sr;

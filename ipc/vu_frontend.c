@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -306,5 +307,50 @@ int vu_frontend_reset_device(struct vu_frontend *fe)
 	struct vu_msg m;
 
 	vu_msg_init(&m, VHOST_USER_RESET_DEVICE, 0);
+	return vu_frontend_call(fe, &m, &m);
+}
+
+int vu_frontend_get_inflight_fd(struct vu_frontend *fe, uint16_t num_queues, uint16_t queue_size,
+				struct vu_inflight_payload *desc, int *fd)
+{
+	struct vu_msg m;
+	struct stat st;
+	int r;
+
+	*fd = -1;
+	vu_msg_init(&m, VHOST_USER_GET_INFLIGHT_FD, 0);
+	m.hdr.size = VU_INFLIGHT_PAYLOAD_SIZE;
+	m.payload.inflight = (struct vu_inflight_payload){ .num_queues = num_queues,
+							   .queue_size = queue_size };
+	r = vu_frontend_call(fe, &m, &m);
+	if (r < 0)
+		return r;
+	/* The frontend only keeps the region for the next backend, but what
+	 * it hands on must at least be what it claims to be. */
+	if (m.payload.inflight.num_queues != num_queues ||
+	    m.payload.inflight.queue_size != queue_size || m.payload.inflight.mmap_size == 0 ||
+	    fstat(m.fds[0], &st) < 0 || !S_ISREG(st.st_mode) ||
+	    m.payload.inflight.mmap_offset > (uint64_t)st.st_size ||
+	    (uint64_t)st.st_size - m.payload.inflight.mmap_offset < m.payload.inflight.mmap_size) {
+		vu_msg_close_fds(&m);
+		return -EBADMSG;
+	}
+	*desc = m.payload.inflight;
+	*fd = m.fds[0];
+	return 0;
+}
+
+int vu_frontend_set_inflight_fd(struct vu_frontend *fe, const struct vu_inflight_payload *desc,
+				int fd)
+{
+	struct vu_msg m;
+
+	if (fd < 0)
+		return -EBADF;
+	vu_msg_init(&m, VHOST_USER_SET_INFLIGHT_FD, 0);
+	m.hdr.size = VU_INFLIGHT_PAYLOAD_SIZE;
+	m.payload.inflight = *desc;
+	m.fds[0] = fd;
+	m.nfds = 1;
 	return vu_frontend_call(fe, &m, &m);
 }

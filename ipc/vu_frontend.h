@@ -64,4 +64,15 @@ int vu_frontend_get_config(struct vu_frontend *fe, uint32_t offset, void *buf, u
 int vu_frontend_set_config(struct vu_frontend *fe, uint32_t offset, const void *buf, uint32_t len);
 int vu_frontend_reset_device(struct vu_frontend *fe);
 
+/* INFLIGHT_SHMFD: asks the backend for a tracking region for num_queues
+ * rings of queue_size; on success *fd (the caller's now) and *desc describe
+ * it. A reply that does not match the request, or an fd that is not a
+ * regular file as large as claimed, is -EBADMSG. */
+int vu_frontend_get_inflight_fd(struct vu_frontend *fe, uint16_t num_queues, uint16_t queue_size,
+				struct vu_inflight_payload *desc, int *fd);
+/* Hands a region (kept from an earlier backend) to this one; fd stays
+ * the caller's. */
+int vu_frontend_set_inflight_fd(struct vu_frontend *fe, const struct vu_inflight_payload *desc,
+				int fd);
+
 #endif

@@ -9,6 +9,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "vu_inflight.h"
+
 /* Header flags. */
 #define VHOST_USER_VERSION          0x1u
 #define VHOST_USER_VERSION_MASK     0x3u
@@ -22,6 +24,7 @@
 #define VHOST_USER_PROTOCOL_F_MQ            0
 #define VHOST_USER_PROTOCOL_F_REPLY_ACK     3
 #define VHOST_USER_PROTOCOL_F_CONFIG        9
+#define VHOST_USER_PROTOCOL_F_INFLIGHT_SHMFD 12
 #define VHOST_USER_PROTOCOL_F_RESET_DEVICE  13
 
 /* SET_VRING_KICK/CALL/ERR payload: ring index and the "no fd" flag. */
@@ -141,6 +144,7 @@ struct vu_msg {
 		struct vu_vring_addr addr;
 		struct vu_mem_table mem;
 		struct vu_config config;
+		struct vu_inflight_payload inflight;
 		uint8_t raw[VU_MSG_MAX_PAYLOAD];
 	} payload;
 	int fds[VU_MSG_MAX_FDS];
@@ -155,6 +159,7 @@ enum vu_payload {
 	VU_PL_ADDR,
 	VU_PL_MEM,      /* 8 + nregions * 32 */
 	VU_PL_CONFIG,   /* 12 + config.size */
+	VU_PL_INFLIGHT, /* 20: the packed inflight description */
 	VU_PL_OTHER,    /* defined by the spec but not implemented here */
 };
 
@@ -163,6 +168,7 @@ enum vu_fds {
 	VU_FDS_NONE,
 	VU_FDS_VRING,   /* one, unless VHOST_USER_VRING_NOFD_MASK is set */
 	VU_FDS_REGIONS, /* one per memory region */
+	VU_FDS_ONE,     /* exactly one (SET_INFLIGHT_FD) */
 };
 
 struct vu_msg_info {
@@ -171,6 +177,7 @@ struct vu_msg_info {
 	enum vu_payload reply;  /* reply payload; VU_PL_NONE: only a REPLY_ACK u64 */
 	enum vu_fds fds;
 	bool has_reply;         /* always answered, whatever need_reply says */
+	bool reply_fd;          /* the reply carries one fd (GET_INFLIGHT_FD) */
 	bool implemented;       /* cellvm handles it (both roles) */
 };
 

@@ -39,8 +39,10 @@ static const struct vu_msg_info vu_msg_table[VHOST_USER_MAX_REQUEST] = {
 	REQ(VHOST_USER_POSTCOPY_ADVISE, "POSTCOPY_ADVISE", VU_PL_OTHER, VU_PL_OTHER, VU_FDS_NONE, true, false),
 	REQ(VHOST_USER_POSTCOPY_LISTEN, "POSTCOPY_LISTEN", VU_PL_OTHER, VU_PL_NONE, VU_FDS_NONE, false, false),
 	REQ(VHOST_USER_POSTCOPY_END, "POSTCOPY_END", VU_PL_OTHER, VU_PL_OTHER, VU_FDS_NONE, true, false),
-	REQ(VHOST_USER_GET_INFLIGHT_FD, "GET_INFLIGHT_FD", VU_PL_OTHER, VU_PL_OTHER, VU_FDS_NONE, true, false),
-	REQ(VHOST_USER_SET_INFLIGHT_FD, "SET_INFLIGHT_FD", VU_PL_OTHER, VU_PL_NONE, VU_FDS_NONE, false, false),
+	[VHOST_USER_GET_INFLIGHT_FD] = { .name = "GET_INFLIGHT_FD", .req = VU_PL_INFLIGHT,
+					 .reply = VU_PL_INFLIGHT, .fds = VU_FDS_NONE,
+					 .has_reply = true, .reply_fd = true, .implemented = true },
+	REQ(VHOST_USER_SET_INFLIGHT_FD, "SET_INFLIGHT_FD", VU_PL_INFLIGHT, VU_PL_NONE, VU_FDS_ONE, false, true),
 	REQ(VHOST_USER_GPU_SET_SOCKET, "GPU_SET_SOCKET", VU_PL_OTHER, VU_PL_NONE, VU_FDS_NONE, false, false),
 	REQ(VHOST_USER_RESET_DEVICE, "RESET_DEVICE", VU_PL_NONE, VU_PL_NONE, VU_FDS_NONE, false, true),
 	REQ(VHOST_USER_VRING_KICK, "VRING_KICK", VU_PL_OTHER, VU_PL_NONE, VU_FDS_NONE, false, false),
@@ -86,6 +88,8 @@ uint32_t vu_msg_payload_size(enum vu_payload kind, const struct vu_msg *m)
 		if (m->payload.config.size > VU_MAX_CONFIG_SIZE)
 			return UINT32_MAX;
 		return VU_CONFIG_HDR_SIZE + m->payload.config.size;
+	case VU_PL_INFLIGHT:
+		return VU_INFLIGHT_PAYLOAD_SIZE;
 	case VU_PL_OTHER:
 		break;
 	}
@@ -131,6 +135,9 @@ int vu_msg_check_request(const struct vu_msg *m)
 	case VU_FDS_REGIONS:
 		want_fds = m->payload.mem.nregions;
 		break;
+	case VU_FDS_ONE:
+		want_fds = 1;
+		break;
 	}
 	if (m->nfds != want_fds)
 		return -EBADMSG;
@@ -144,7 +151,7 @@ int vu_msg_check_reply(const struct vu_msg *m, uint32_t request)
 
 	if (m->hdr.request != request || !(m->hdr.flags & VHOST_USER_REPLY_MASK))
 		return -EBADMSG;
-	if (m->nfds)
+	if (m->nfds != ((info && info->reply_fd) ? 1u : 0u))
 		return -EBADMSG;
 	/* A request without a reply of its own (or one unknown to us) is
 	 * acknowledged with a u64 (REPLY_ACK); GET_CONFIG signals failure

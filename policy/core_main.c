@@ -16,6 +16,12 @@ static const struct policy_rule core_main[] = {
 	ALLOW(wait4),          /* reaping a device process that ended */
 	ALLOW(waitid),
 	ALLOW(pidfd_send_signal), /* SIGTERM/SIGKILL to our own device processes, by pidfd */
+	/* Device restart: the spawner's channel and the vhost-user replay to
+	 * the new process (fds as SCM_RIGHTS), no new eventfds or KVM calls. */
+	ALLOW(sendmsg),
+	ALLOW(recvmsg),
+	ALLOW_IF(newfstatat, ARG_EQ(3, AT_EMPTY_PATH)), /* fstat of an inflight region */
+	ALLOW(fstat),
 	ALLOW_IF(tgkill, ARG_EQ(2, SIGUSR1)), /* kicking vCPU threads out of KVM_RUN */
 	/* Metrics: /proc/self and /proc/DEVICE-PID stat and smaps_rollup,
 	 * opened read-only, and the KVM binary stats fds opened at setup. */
@@ -29,7 +35,7 @@ static const struct policy_rule core_main[] = {
 	ALLOW_IOCTL(TCSETS),
 	/* Exit: the API socket file is removed if it is still ours (lstat
 	 * compares the inode). */
-	ALLOW_IF(newfstatat, ARG_EQ(3, AT_SYMLINK_NOFOLLOW)),
+	ALLOW_IF(newfstatat, ARG_EQ(3, AT_SYMLINK_NOFOLLOW)),  /* also see above */
 	ALLOW(unlink),
 };
 

@@ -3,6 +3,7 @@
  * vhost-user backend, so the thread talks vhost-user on the device
  * sockets it already has; everything else it does goes through eventfds
  * (interrupts, the stop request) and the log. */
+#include <fcntl.h>
 #include <linux/kvm.h>
 #include <sys/ioctl.h>
 
@@ -14,6 +15,8 @@ static const struct policy_rule core_vcpu[] = {
 	ALLOW_IOCTL(KVM_GET_SREGS),
 	ALLOW(sendmsg),        /* vhost-user requests, with the memfd/eventfds as SCM_RIGHTS */
 	ALLOW(recvmsg),        /* vhost-user replies */
+	ALLOW(fstat),          /* GET_INFLIGHT_FD: the region is checked before it is kept */
+	ALLOW_IF(newfstatat, ARG_EQ(3, AT_EMPTY_PATH)),
 	ALLOW(poll),           /* reply deadlines */
 	ALLOW(ppoll),
 	ALLOW(read),           /* draining eventfds */

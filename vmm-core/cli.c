@@ -20,12 +20,13 @@ const char *cli_usage(void)
 	       "  --cmdline STR        kernel command line (default: \"" VM_DEFAULT_CMDLINE "\")\n"
 	       "  --mem MIB            guest RAM in MiB (default 128, 16..1048576)\n"
 	       "  --cpus N             vCPUs (default 1, 1..32)\n"
-	       "  --disk path=FILE[,ro][,id=NAME]\n"
+	       "  --disk path=FILE[,ro][,id=NAME][,restart=on-failure|never]\n"
 	       "                       virtio-blk disk served by cellvm-blk (repeatable)\n"
-	       "  --rng                virtio-rng served by cellvm-rng\n"
+	       "  --rng[=restart=on-failure|never]\n"
+	       "                       virtio-rng served by cellvm-rng\n"
 	       "  --vhost-user TYPE,socket=PATH\n"
 	       "                       connect a running vhost-user backend (TYPE: blk, rng)\n"
-	       "  --vsock cid=N,uds=PATH\n"
+	       "  --vsock cid=N,uds=PATH[,restart=on-failure|never]\n"
 	       "                       virtio-vsock served by cellvm-vsock: host clients connect to\n"
 	       "                       PATH and send \"CONNECT <port>\\n\"; guest connections reach\n"
 	       "                       PATH_<port>\n"
@@ -73,6 +74,21 @@ static int copy_str(char *dst, size_t cap, const char *src, size_t len)
 	return 0;
 }
 
+/* restart=on-failure|never, a key every device the core starts takes:
+ * 1 when [p, p+len) is that key (and d->restart set), 0 when it is some
+ * other key, -EINVAL for a bad value. */
+static int parse_restart_key(struct dev_spec *d, const char *p, size_t len)
+{
+	char val[16];
+
+	if (len < 8 || strncmp(p, "restart=", 8) != 0)
+		return 0;
+	if (copy_str(val, sizeof(val), p + 8, len - 8) < 0 ||
+	    vm_config_restart_parse(val, &d->restart) < 0)
+		return -EINVAL;
+	return 1;
+}
+
 /* path=FILE[,ro][,id=NAME] in any order; path is required. */
 static int parse_disk(struct dev_spec *d, const char *arg, char *err, size_t errlen)
 {
@@ -94,7 +110,7 @@ static int parse_disk(struct dev_spec *d, const char *arg, char *err, size_t err
 			}
 		} else if (len == 2 && strncmp(p, "ro", 2) == 0) {
 			d->read_only = true;
-		} else {
+		} else if (parse_restart_key(d, p, len) != 1) {
 			goto bad;
 		}
 		p += len;
@@ -105,7 +121,8 @@ static int parse_disk(struct dev_spec *d, const char *arg, char *err, size_t err
 		goto bad;
 	return 0;
 bad:
-	snprintf(err, errlen, "--disk takes path=FILE[,ro][,id=NAME], not '%s'", arg);
+	snprintf(err, errlen, "--disk takes path=FILE[,ro][,id=NAME][,restart=on-failure|never], not '%s'",
+		 arg);
 	return -EINVAL;
 }
 
@@ -158,7 +175,7 @@ static int parse_vsock(struct dev_spec *d, const char *arg, char *err, size_t er
 					 VM_VSOCK_PATH_MAX);
 				return -EINVAL;
 			}
-		} else {
+		} else if (parse_restart_key(d, p, len) != 1) {
 			goto bad;
 		}
 		p += len;
@@ -169,7 +186,7 @@ static int parse_vsock(struct dev_spec *d, const char *arg, char *err, size_t er
 		goto bad;
 	return 0;
 bad:
-	snprintf(err, errlen, "--vsock takes cid=N,uds=PATH, not '%s'", arg);
+	snprintf(err, errlen, "--vsock takes cid=N,uds=PATH[,restart=on-failure|never], not '%s'", arg);
 	return -EINVAL;
 }
 
@@ -232,7 +249,7 @@ int cli_parse(int argc, char **argv, struct cli_opts *o, char *err, size_t errle
 		{ "boot-timer", no_argument, NULL, OPT_BOOT_TIMER },
 		{ "verbose", no_argument, NULL, OPT_VERBOSE },
 		{ "disk", required_argument, NULL, OPT_DISK },
-		{ "rng", no_argument, NULL, OPT_RNG },
+		{ "rng", optional_argument, NULL, OPT_RNG },
 		{ "vhost-user", required_argument, NULL, OPT_VHOST_USER },
 		{ "vsock", required_argument, NULL, OPT_VSOCK },
 		{ "config-file", required_argument, NULL, OPT_CONFIG_FILE },
@@ -343,6 +360,9 @@ int cli_parse(int argc, char **argv, struct cli_opts *o, char *err, size_t errle
 			if (c == OPT_RNG) {
 				memset(d, 0, sizeof(*d));
 				d->kind = DEV_RNG;
+				if (optarg && parse_restart_key(d, optarg, strlen(optarg)) != 1)
+					FAIL("--rng takes nothing or =restart=on-failure|never, not '%s'",
+					     optarg);
 			}
 			o->vm.ndevs++;
 			break;

@@ -39,6 +39,7 @@ void metrics_collect_vm(struct metrics_snapshot *s, struct vm *vm,
 		struct device_metrics *m = &s->devs[i];
 		memset(m, 0, sizeof(*m));
 		snprintf(m->name, sizeof(m->name), "%s", d->name);
+		m->restarts = atomic_load(&d->restarts);
 		if (page && __atomic_load_n(&page->attached, __ATOMIC_ACQUIRE)) {
 			m->reported = true;
 			m->requests = dev_metrics_get(&page->requests);

@@ -36,6 +36,7 @@ struct device_metrics {
 	unsigned int ncounters; /* counters of the device's own kind */
 	struct device_counter counters[DEV_METRICS_EXTRA];
 	bool has_process;       /* false for an external vhost-user backend */
+	unsigned int restarts;  /* the core respawned the device process */
 	struct proc_usage proc;
 };
 

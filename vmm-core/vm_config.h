@@ -19,6 +19,13 @@ enum dev_kind {
 	DEV_VSOCK,      /* --vsock: cellvm-vsock started by the core */
 };
 
+/* What the core does when a device process dies (README.md, "Device
+ * restart"); zero is the default. */
+enum dev_restart {
+	DEV_RESTART_ON_FAILURE, /* respawn and restore, within the budget */
+	DEV_RESTART_NEVER,      /* NEEDS_RESET at once */
+};
+
 #define VM_MAX_DEVICES  16
 #define VM_PATH_MAX     4096
 #define VM_DISK_ID_MAX  20   /* virtio-blk GET_ID returns at most 20 bytes */
@@ -39,6 +46,7 @@ struct dev_spec {
 	char id[VM_DISK_ID_MAX + 1];
 	bool read_only;
 	uint32_t guest_cid;          /* DEV_VSOCK */
+	enum dev_restart restart;    /* devices the core starts; DEV_VHOST_USER: never */
 };
 
 struct vm_config {
@@ -62,5 +70,10 @@ int vm_config_set_str(char *dst, size_t cap, const char *src);
 /* "blk" -> 2, "rng" -> 4, else 0; and back ("?" for unknown ids). */
 uint32_t vm_config_virtio_type(const char *name);
 const char *vm_config_virtio_name(uint32_t virtio_id);
+
+/* "on-failure" / "never" (and "" for the default, as the API's proto3
+ * strings arrive) -> the policy; -EINVAL for anything else. */
+int vm_config_restart_parse(const char *s, enum dev_restart *out);
+const char *vm_config_restart_name(enum dev_restart r);
 
 #endif

@@ -424,6 +424,9 @@ static enum api_rc op_info(void *ctx, struct vmm_info *out)
 			di->mmio_base = d->mmio_base;
 			di->irq = d->irq;
 			di->alive = !atomic_load(&d->dead);
+			di->restarts = atomic_load(&d->restarts);
+			dev_exit_status_str(atomic_load(&d->last_exit_status), di->last_exit,
+					    sizeof(di->last_exit));
 		}
 	}
 	pthread_mutex_unlock(&m->lock);

@@ -156,6 +156,8 @@ int vmm_loop(struct vmm *m, struct vmm_machine *mach, int sfd)
 		}
 		if (pfd[3].revents & (POLLIN | POLLHUP | POLLERR))
 			console_in = console_pump(vm);
+		/* A device that dies while the VM goes down stays down. */
+		mach->vdevs.stopping = vm_stop_requested(&vm->stop);
 		virtio_devices_poll_result(&mach->vdevs, &pfd[4]);
 		if (m->metrics_fd >= 0 && ms_until(&next_metrics) == 0) {
 			vmm_write_metrics(m, mach);

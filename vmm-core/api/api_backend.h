@@ -37,6 +37,8 @@ struct vmm_device_info {
 	uint64_t mmio_base;
 	unsigned int irq;
 	bool alive;
+	unsigned int restarts;     /* device process respawned this often */
+	char last_exit[24];        /* "signal 9", "exit 1"; "" when it never ended */
 };
 
 struct vmm_info {

@@ -83,12 +83,16 @@ int api_config_from_msg(const Cellvm__Config *m, struct vm_config *out, char *er
 			return ret;
 		if (!d->path[0])
 			FAIL("drives[%zu].path is required", i);
+		if (vm_config_restart_parse(dr->restart, &d->restart) < 0)
+			FAIL("drives[%zu].restart must be \"on-failure\" or \"never\"", i);
 	}
 	if (m->rng) {
 		struct dev_spec *d = add_dev(out, err, errlen);
 		if (!d)
 			return -EINVAL;
 		d->kind = DEV_RNG;
+		if (vm_config_restart_parse(m->rng->restart, &d->restart) < 0)
+			FAIL("rng.restart must be \"on-failure\" or \"never\"");
 	}
 	for (size_t i = 0; i < m->n_vhost_user; i++) {
 		const Cellvm__VhostUser *vu = m->vhost_user[i];
@@ -118,10 +122,19 @@ int api_config_from_msg(const Cellvm__Config *m, struct vm_config *out, char *er
 			FAIL("vsock.guest_cid is required");
 		if (!d->path[0])
 			FAIL("vsock.uds_path is required");
+		if (vm_config_restart_parse(m->vsock->restart, &d->restart) < 0)
+			FAIL("vsock.restart must be \"on-failure\" or \"never\"");
 	}
 	if (!out->kernel[0])
 		FAIL("boot_source.kernel is required");
 	return vm_config_check(out, err, errlen);
+}
+
+/* The default goes out as "" (absent in JSON), so configurations written
+ * before the field existed read back unchanged. */
+static const char *restart_str(const struct dev_spec *d)
+{
+	return d->restart == DEV_RESTART_ON_FAILURE ? "" : vm_config_restart_name(d->restart);
 }
 
 static int add_drive(Cellvm__Config *m, const struct dev_spec *d)
@@ -134,7 +147,8 @@ static int add_drive(Cellvm__Config *m, const struct dev_spec *d)
 	dr->path = api_strdup(d->path);
 	dr->id = api_strdup(d->id);
 	dr->read_only = d->read_only;
-	return dr->path && dr->id ? 0 : -ENOMEM;
+	dr->restart = api_strdup(restart_str(d));
+	return dr->path && dr->id && dr->restart ? 0 : -ENOMEM;
 }
 
 static int add_vhost_user(Cellvm__Config *m, const struct dev_spec *d)
@@ -157,7 +171,8 @@ static int add_vsock(Cellvm__Config *m, const struct dev_spec *d)
 		return -ENOMEM;
 	m->vsock->guest_cid = d->guest_cid;
 	m->vsock->uds_path = api_strdup(d->path);
-	return m->vsock->uds_path ? 0 : -ENOMEM;
+	m->vsock->restart = api_strdup(restart_str(d));
+	return m->vsock->uds_path && m->vsock->restart ? 0 : -ENOMEM;
 }
 
 Cellvm__Config *api_config_to_msg(const struct vm_config *c)
@@ -190,6 +205,8 @@ Cellvm__Config *api_config_to_msg(const struct vm_config *c)
 			break;
 		case DEV_RNG:
 			if (!m->rng && !(m->rng = api_msg_new(&cellvm__rng__descriptor)))
+				ret = -ENOMEM;
+			else if (!(m->rng->restart = api_strdup(restart_str(d))))
 				ret = -ENOMEM;
 			break;
 		case DEV_VSOCK:

@@ -51,6 +51,9 @@ Cellvm__Info *api_info_to_msg(const struct vmm_info *info)
 		dm->mmio_base = d->mmio_base;
 		dm->irq = d->irq;
 		dm->backend_alive = d->alive;
+		dm->restarts = d->restarts;
+		if (!(dm->last_exit_status = api_strdup(d->last_exit)))
+			goto fail;
 	}
 	return m;
 fail:
@@ -123,6 +126,7 @@ static Cellvm__DeviceMetrics *device_msg(const struct device_metrics *d)
 	m->read_bytes = d->read_bytes;
 	m->write_bytes = d->write_bytes;
 	m->errors = d->errors;
+	m->restarts = d->restarts;
 	if (d->has_process && !(m->process = process_msg(&d->proc)))
 		goto fail;
 	if (d->ncounters && !(m->counters = calloc(d->ncounters, sizeof(*m->counters))))

@@ -227,8 +227,8 @@ static int release_child(pid_t pid, struct dev_ns_ids *ids, int *sync_wr, int st
 	return n == 0 ? 0 : -EIO;
 }
 
-int dev_spawn(struct dev_proc *p, const char *program, const char *const *args,
-	      const int *extra_fds, unsigned int n_extra)
+static int dev_spawn_flags(struct dev_proc *p, const char *program, const char *const *args,
+			   const int *extra_fds, unsigned int n_extra, uint64_t extra_flags)
 {
 	struct spawn_plan sp = { .exe_fd = -1, .null_rd = -1, .log_wr = -1, .sync_rd = -1,
 				 .status_wr = -1 };
@@ -272,7 +272,7 @@ int dev_spawn(struct dev_proc *p, const char *program, const char *const *args,
 	sp.parent_fds[1] = status_rd;
 
 	struct clone_args ca = {
-		.flags = DEV_SPAWN_NS_FLAGS | CLONE_PIDFD,
+		.flags = DEV_SPAWN_NS_FLAGS | CLONE_PIDFD | extra_flags,
 		.pidfd = (uint64_t)(uintptr_t)&pidfd,
 		.exit_signal = SIGCHLD,
 	};
@@ -317,6 +317,18 @@ out:
 		close(sv[0]);
 	close(sv[1]);
 	return ret;
+}
+
+int dev_spawn(struct dev_proc *p, const char *program, const char *const *args,
+	      const int *extra_fds, unsigned int n_extra)
+{
+	return dev_spawn_flags(p, program, args, extra_fds, n_extra, 0);
+}
+
+int dev_spawn_for_parent(struct dev_proc *p, const char *program, const char *const *args,
+			 const int *extra_fds, unsigned int n_extra)
+{
+	return dev_spawn_flags(p, program, args, extra_fds, n_extra, CLONE_PARENT);
 }
 
 int dev_reap(struct dev_proc *p)

@@ -32,6 +32,12 @@ struct dev_proc {
 int dev_spawn(struct dev_proc *p, const char *program, const char *const *args,
 	      const int *extra_fds, unsigned int n_extra);
 
+/* Same, but the process becomes a child of our parent (CLONE_PARENT): how
+ * the core's spawner process (dev_zygote.h) starts a device the core then
+ * reaps as its own. */
+int dev_spawn_for_parent(struct dev_proc *p, const char *program, const char *const *args,
+			 const int *extra_fds, unsigned int n_extra);
+
 /* Reaps the process if it has ended; returns its wait status or -1. */
 int dev_reap(struct dev_proc *p);
 /* SIGTERM, then waits up to timeout_ms before SIGKILL; closes the fds

@@ -31,7 +31,8 @@ static void add_metrics_page(const struct dev_metrics **page, const char **args,
 	args[(*nargs)++] = numbuf;
 }
 
-static int spawn_disk(const struct dev_spec *s, struct dev_proc *p, const struct dev_metrics **page)
+static int spawn_disk(const struct dev_spec *s, struct dev_proc *p, const struct dev_metrics **page,
+		      struct dev_respawn *k)
 {
 	const char *args[12];
 	char metrics_num[16];
@@ -61,13 +62,13 @@ static int spawn_disk(const struct dev_spec *s, struct dev_proc *p, const struct
 	}
 	add_metrics_page(page, args, &n, fds, &nfds, metrics_num, sizeof(metrics_num));
 	args[n] = NULL;
-	ret = dev_spawn(p, "cellvm-blk", args, fds, nfds);
+	ret = dev_respawn_first(k, p, "cellvm-blk", args, fds, nfds);
 	for (unsigned int i = 0; i < nfds; i++)
 		close(fds[i]);
 	return ret;
 }
 
-static int spawn_rng(struct dev_proc *p, const struct dev_metrics **page)
+static int spawn_rng(struct dev_proc *p, const struct dev_metrics **page, struct dev_respawn *k)
 {
 	const char *args[6] = { "--fd", "3" };
 	char metrics_num[16];
@@ -77,7 +78,7 @@ static int spawn_rng(struct dev_proc *p, const struct dev_metrics **page)
 
 	add_metrics_page(page, args, &n, fds, &nfds, metrics_num, sizeof(metrics_num));
 	args[n] = NULL;
-	ret = dev_spawn(p, "cellvm-rng", args, fds, nfds);
+	ret = dev_respawn_first(k, p, "cellvm-rng", args, fds, nfds);
 	for (unsigned int i = 0; i < nfds; i++)
 		close(fds[i]);
 	return ret;
@@ -87,7 +88,7 @@ static int spawn_rng(struct dev_proc *p, const struct dev_metrics **page)
  * gets the listening socket and its end of the broker channel (README.md,
  * "vsock": who opens what). */
 static int spawn_vsock(const struct dev_spec *s, struct dev_proc *p, const struct dev_metrics **page,
-		       struct vsock_host **hostp)
+		       struct vsock_host **hostp, struct dev_respawn *k)
 {
 	const char *args[14];
 	char cid[16], metrics_num[16];
@@ -113,7 +114,7 @@ static int spawn_vsock(const struct dev_spec *s, struct dev_proc *p, const struc
 	args[n++] = "5";
 	add_metrics_page(page, args, &n, fds, &nfds, metrics_num, sizeof(metrics_num));
 	args[n] = NULL;
-	ret = dev_spawn(p, "cellvm-vsock", args, fds, nfds);
+	ret = dev_respawn_first(k, p, "cellvm-vsock", args, fds, nfds);
 	for (unsigned int i = 0; i < nfds; i++)
 		close(fds[i]);
 	if (ret == 0)
@@ -129,7 +130,7 @@ static int spawn_vsock(const struct dev_spec *s, struct dev_proc *p, const struc
 
 static int virtio_device_open(const struct dev_spec *s, struct dev_proc *p, int *sock,
 			      uint32_t *virtio_id, const struct dev_metrics **page,
-			      struct vsock_host **vsock)
+			      struct vsock_host **vsock, struct dev_respawn *k)
 {
 	int ret;
 
@@ -138,15 +139,15 @@ static int virtio_device_open(const struct dev_spec *s, struct dev_proc *p, int 
 	switch (s->kind) {
 	case DEV_DISK:
 		*virtio_id = VIRTIO_ID_BLOCK;
-		ret = spawn_disk(s, p, page);
+		ret = spawn_disk(s, p, page, k);
 		break;
 	case DEV_RNG:
 		*virtio_id = VIRTIO_ID_RNG;
-		ret = spawn_rng(p, page);
+		ret = spawn_rng(p, page, k);
 		break;
 	case DEV_VSOCK:
 		*virtio_id = VIRTIO_ID_VSOCK;
-		ret = spawn_vsock(s, p, page, vsock);
+		ret = spawn_vsock(s, p, page, vsock, k);
 		break;
 	case DEV_VHOST_USER:
 	default:
@@ -176,6 +177,19 @@ int virtio_devices_create(struct virtio_devices *vd, struct vm *vm, const struct
 	int ret;
 
 	memset(vd, 0, sizeof(*vd));
+	for (unsigned int i = 0; i < VM_MAX_DEVICES; i++)
+		dev_respawn_init(&vd->respawn[i]);
+	dev_zygote_init(&vd->zygote);
+	for (unsigned int i = 0; i < cfg->ndevs; i++) {
+		if (cfg->devs[i].kind != DEV_VHOST_USER &&
+		    cfg->devs[i].restart == DEV_RESTART_ON_FAILURE) {
+			/* Forked before any device: it holds none of their fds. */
+			if ((ret = dev_zygote_start(&vd->zygote)) < 0)
+				log_warn("cannot start the device spawner (%s): devices will not "
+					 "be restarted", strerror(-ret));
+			break;
+		}
+	}
 	for (unsigned int i = 0; i < cfg->ndevs; i++) {
 		const struct dev_spec *s = &cfg->devs[i];
 		const struct dev_metrics *page = NULL;
@@ -185,8 +199,11 @@ int virtio_devices_create(struct virtio_devices *vd, struct vm *vm, const struct
 		int sock = -1;
 
 		snprintf(name, sizeof(name), "%s%u", prefix[s->kind], counts[s->kind]++);
-		if ((ret = virtio_device_open(s, &proc, &sock, &virtio_id, &page, &vd->vsock)) < 0)
+		if ((ret = virtio_device_open(s, &proc, &sock, &virtio_id, &page, &vd->vsock,
+					      &vd->respawn[vd->n])) < 0)
 			goto fail;
+		/* An external backend is not ours to start again. */
+		vd->restart[vd->n] = s->kind == DEV_VHOST_USER ? DEV_RESTART_NEVER : s->restart;
 		uint64_t base = LAYOUT_VIRTIO_MMIO_BASE + i * LAYOUT_VIRTIO_MMIO_SIZE;
 		struct vu_device *d = &vd->dev[vd->n];
 		ret = vu_device_init(d, name, virtio_id, vm->vm_fd, &vm->mem, base,
@@ -244,6 +261,9 @@ void virtio_devices_destroy(struct virtio_devices *vd)
 		dev_metrics_unmap(vd->metrics[i]);
 		vd->metrics[i] = NULL;
 	}
+	for (unsigned int i = 0; i < VM_MAX_DEVICES; i++)
+		dev_respawn_release(&vd->respawn[i]);
+	dev_zygote_stop(&vd->zygote);
 	vd->n = 0;
 	/* After the device process: nothing asks the broker any more. */
 	if (vd->vsock) {
@@ -320,15 +340,16 @@ void virtio_devices_poll_result(struct virtio_devices *vd, const struct pollfd *
 			/* Its last words (an error, the sandbox's complaint) come
 			 * before the line that reports its end. */
 			dev_log_drain(&d->log);
-			device_exit_reason(dev_reap(&d->proc), why, sizeof(why));
+			int status = dev_reap(&d->proc);
+			device_exit_reason(status, why, sizeof(why));
 			/* Its hang-up may have been seen first; the reason is
 			 * still worth a line. */
 			if (atomic_load(&d->dead))
 				log_info("%s: device %s", d->name, why);
-			vu_device_backend_died(d, why);
+			virtio_device_died(vd, i, status, why);
 		} else if (sock->fd >= 0 && (sock->revents & (POLLHUP | POLLERR | POLLNVAL))) {
 			dev_log_drain(&d->log);
-			vu_device_backend_died(d, "closed its vhost-user connection");
+			virtio_device_died(vd, i, -1, "closed its vhost-user connection");
 		}
 	}
 }

@@ -8,6 +8,9 @@
 #include <stddef.h>
 
 #include "dev_metrics.h"
+#include "dev_respawn.h"
+#include "dev_zygote.h"
+#include "restart_budget.h"
 #include "vm_config.h"
 #include "tables/tables.h"
 #include "vm.h"
@@ -21,6 +24,14 @@ struct virtio_devices {
 	const struct dev_metrics *metrics[VM_MAX_DEVICES];
 	/* The vsock device's listening socket and connect broker, or NULL. */
 	struct vsock_host *vsock;
+	/* Restart (dev_restart.c): how to start each device again, its
+	 * policy and budget; stopping: the VM is going down, nothing is
+	 * restarted (set by the main loop). */
+	struct dev_respawn respawn[VM_MAX_DEVICES];
+	enum dev_restart restart[VM_MAX_DEVICES];
+	struct restart_budget budget[VM_MAX_DEVICES];
+	struct dev_zygote zygote;   /* started when some device may be restarted */
+	bool stopping;
 };
 
 /* Starts or connects every device of cfg and puts it on the MMIO bus. */
@@ -44,5 +55,12 @@ unsigned int virtio_devices_pollfds(struct virtio_devices *vd, struct pollfd *pf
 int virtio_devices_poll_timeout(struct virtio_devices *vd);
 /* Handles what poll reported for those pollfds. */
 void virtio_devices_poll_result(struct virtio_devices *vd, const struct pollfd *pfd);
+
+/* dev_restart.c: device i's process ended (wait status, -1 if unknown)
+ * or hung up; restarts it when its policy and budget allow, else the
+ * guest sees NEEDS_RESET. */
+void virtio_device_died(struct virtio_devices *vd, unsigned int i, int status, const char *why);
+/* "signal 9", "exit 3" for a wait status; "" for -1. */
+void dev_exit_status_str(int status, char *buf, size_t len);
 
 #endif

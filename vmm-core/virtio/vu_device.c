@@ -1,4 +1,5 @@
 #include "vu_device.h"
+#include "vu_device_internal.h"
 #include "log.h"
 #include "virtq.h"
 
@@ -10,12 +11,10 @@
 #include <unistd.h>
 #include <linux/kvm.h>
 
-#define VU_DEVICE_QUEUE_MAX 256
-
 /* Protocol features the core uses as a frontend. */
 #define VU_DEVICE_PROTOCOL_FEATURES                                                      \
 	((1ULL << VHOST_USER_PROTOCOL_F_MQ) | (1ULL << VHOST_USER_PROTOCOL_F_REPLY_ACK) | \
-	 (1ULL << VHOST_USER_PROTOCOL_F_CONFIG))
+	 (1ULL << VHOST_USER_PROTOCOL_F_CONFIG) | (1ULL << VHOST_USER_PROTOCOL_F_INFLIGHT_SHMFD))
 
 /* Transport features this virtio-mmio implementation cannot carry: packed
  * rings (34), notification data (38), per-queue reset (40), plus the
@@ -44,7 +43,7 @@ static int vu_device_ioeventfd(struct vu_device *d, unsigned int q, bool assign)
 	return ioctl(d->vm_fd, KVM_IOEVENTFD, &io) < 0 ? -errno : 0;
 }
 
-static int vu_device_send_mem_table(struct vu_device *d)
+int vu_device_send_mem_table(struct vu_device *d)
 {
 	struct vu_frontend_region r[GUEST_MEM_MAX_REGIONS];
 
@@ -58,8 +57,8 @@ static int vu_device_send_mem_table(struct vu_device *d)
 	return vu_frontend_set_mem_table(&d->fe, r, d->mem->nr_regions);
 }
 
-static int vu_device_start_queue(struct vu_device *d, unsigned int i,
-				 const struct virtio_mmio_queue *q)
+int vu_device_start_queue(struct vu_device *d, unsigned int i, const struct virtio_mmio_queue *q,
+			  unsigned int base)
 {
 	uint8_t *desc = guest_mem_ptr(d->mem, q->desc, VIRTQ_DESC_BYTES(q->num));
 	uint8_t *avail = guest_mem_ptr(d->mem, q->driver, VIRTQ_AVAIL_BYTES(q->num));
@@ -74,7 +73,7 @@ static int vu_device_start_queue(struct vu_device *d, unsigned int i,
 		return -EFAULT;
 	}
 	if ((ret = vu_frontend_set_vring_num(&d->fe, i, q->num)) < 0 ||
-	    (ret = vu_frontend_set_vring_base(&d->fe, i, 0)) < 0 ||
+	    (ret = vu_frontend_set_vring_base(&d->fe, i, base)) < 0 ||
 	    (ret = vu_frontend_set_vring_addr(&d->fe, i, (uintptr_t)desc, (uintptr_t)avail,
 					      (uintptr_t)used)) < 0 ||
 	    (ret = vu_frontend_set_vring_call(&d->fe, i, d->irq_fd)) < 0 ||
@@ -113,12 +112,15 @@ static int vu_device_activate(void *opaque, struct virtio_mmio *t)
 	if (d->backend_features & (1ULL << VHOST_USER_F_PROTOCOL_FEATURES))
 		features |= 1ULL << VHOST_USER_F_PROTOCOL_FEATURES;
 	if ((ret = vu_frontend_set_features(&d->fe, features)) < 0 ||
-	    (ret = vu_device_send_mem_table(d)) < 0)
+	    (ret = vu_device_send_mem_table(d)) < 0 ||
+	    (ret = vu_device_inflight_setup(d)) < 0)
 		goto fail;
+	d->acked_features = features;
 	for (unsigned int i = 0; i < d->num_queues; i++) {
-		if (t->queues[i].ready && (ret = vu_device_start_queue(d, i, &t->queues[i])) < 0)
+		if (t->queues[i].ready && (ret = vu_device_start_queue(d, i, &t->queues[i], 0)) < 0)
 			goto fail;
 	}
+	d->activated = true;
 	log_debug("%s: started", d->name);
 	return 0;
 fail:
@@ -133,6 +135,10 @@ static void vu_device_reset(void *opaque, struct virtio_mmio *t)
 
 	(void)t;
 	vu_device_stop_queues(d);
+	d->activated = false;
+	/* A reset device starts from a fresh region (spec: the frontend
+	 * gets a new one on reset). */
+	vu_device_inflight_forget(d);
 }
 
 static void vu_device_config_write(void *opaque, struct virtio_mmio *t, uint32_t off, uint32_t len)
@@ -151,7 +157,7 @@ static const struct virtio_mmio_ops vu_device_mmio_ops = {
 	.config_write = vu_device_config_write,
 };
 
-static int vu_device_negotiate(struct vu_device *d, uint8_t *config, uint32_t *config_len)
+int vu_device_negotiate(struct vu_device *d, uint8_t *config, uint32_t *config_len)
 {
 	uint64_t pf = 0, nq = 1;
 	int ret;
@@ -204,6 +210,8 @@ int vu_device_init(struct vu_device *d, const char *name, uint32_t virtio_id, in
 	d->mmio_base = mmio_base;
 	d->irq = irq;
 	d->irq_fd = -1;
+	d->inflight_fd = -1;
+	atomic_store(&d->last_exit_status, -1);
 	for (unsigned int i = 0; i < VIRTIO_MMIO_MAX_QUEUES; i++)
 		d->kick_fds[i] = -1;
 	d->proc = proc ? *proc : (struct dev_proc){ .pid = -1, .pidfd = -1, .sock = -1,
@@ -272,6 +280,7 @@ void vu_device_destroy(struct vu_device *d)
 		close(d->irq_fd);
 		d->irq_fd = -1;
 	}
+	vu_device_inflight_forget(d);
 	if (d->transport_ready)
 		virtio_mmio_destroy(&d->transport);
 	d->transport_ready = false;
@@ -283,10 +292,19 @@ void vu_device_destroy(struct vu_device *d)
 	dev_log_close(&d->log);
 }
 
+void vu_device_backend_gone(struct vu_device *d)
+{
+	atomic_store(&d->dead, true);
+}
+
 void vu_device_backend_died(struct vu_device *d, const char *why)
 {
-	if (atomic_exchange(&d->dead, true))
+	/* A device a failed restart left gone still needs its NEEDS_RESET;
+	 * one the guest was told about needs nothing more. */
+	atomic_store(&d->dead, true);
+	if (d->guest_told)
 		return;
+	d->guest_told = true;
 	log_error("%s: device backend %s; the guest sees NEEDS_RESET, the VM keeps running",
 		  d->name, why);
 	virtio_mmio_set_needs_reset(&d->transport);

@@ -15,6 +15,7 @@
 #include "guest_mem.h"
 #include "virtio_mmio.h"
 #include "vu_frontend.h"
+#include "vu_inflight.h"
 
 #define VIRTIO_ID_NET   1
 #define VIRTIO_ID_BLOCK 2
@@ -40,6 +41,15 @@ struct vu_device {
 	bool queue_started[VIRTIO_MMIO_MAX_QUEUES];
 	atomic_bool dead;            /* backend gone: set by the main thread, read by vCPUs */
 	bool transport_ready;
+	bool guest_told;             /* NEEDS_RESET raised (main thread) */
+	/* Restart (vu_device_restore.c). Under the transport lock: */
+	bool activated;              /* DRIVER_OK reached the backend, no reset since */
+	uint64_t acked_features;     /* what SET_FEATURES sent */
+	int inflight_fd;             /* INFLIGHT_SHMFD region kept across restarts, -1: none */
+	struct vu_inflight_payload inflight;
+	/* Read by the API thread: */
+	atomic_uint restarts;
+	atomic_int last_exit_status; /* wait status of the last process end, -1: none */
 };
 
 /* Takes ownership of sock (and of proc when non-NULL, its log_fd going to
@@ -52,5 +62,15 @@ void vu_device_destroy(struct vu_device *d);
 
 /* The backend went away (hang-up or process exit): tell the guest. */
 void vu_device_backend_died(struct vu_device *d, const char *why);
+
+/* Marks the backend gone without telling the guest: a restart follows. */
+void vu_device_backend_gone(struct vu_device *d);
+
+/* Brings a restarted backend (sock, proc: as for vu_device_init) to where
+ * the old one was: same features and protocol features, memory table,
+ * inflight region, rings with the same kick and call eventfds, enabled.
+ * On failure the new process is stopped and the device stays gone.
+ * Takes the transport lock. 0 or a negative errno. */
+int vu_device_restore(struct vu_device *d, int sock, const struct dev_proc *proc);
 
 #endif

@@ -1,0 +1,104 @@
+/* What the core does when a device process dies (README.md, "Device
+ * restart"): within the device's policy and budget, a fresh process in a
+ * fresh sandbox, started by the spawner with the same fds, is brought back
+ * to where the old one was (vu_device_restore); otherwise, or when that
+ * keeps failing, the guest sees NEEDS_RESET as before. A restore that
+ * fails (the new process dies at once, or answers with an error) costs a
+ * restart from the budget like any death. */
+#include <stdio.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "devices.h"
+#include "log.h"
+
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+void dev_exit_status_str(int status, char *buf, size_t len)
+{
+	if (status < 0)
+		snprintf(buf, len, "%s", "");
+	else if (WIFSIGNALED(status))
+		snprintf(buf, len, "signal %d", WTERMSIG(status));
+	else
+		snprintf(buf, len, "exit %d", WEXITSTATUS(status));
+}
+
+/* The old process is over and reaped, its socket and log closed. A
+ * process that only hung up gets a moment to end, then SIGKILL. */
+static int device_bury(struct vu_device *d, int status)
+{
+	if (d->proc.pid > 0 && d->proc.pidfd >= 0) {
+		struct pollfd pfd = { .fd = d->proc.pidfd, .events = POLLIN };
+		if (poll(&pfd, 1, 200) == 1)
+			status = dev_reap(&d->proc);
+	}
+	vu_frontend_close(&d->fe);
+	d->proc.sock = -1; /* the frontend's, closed above */
+	dev_stop(&d->proc, 0);
+	dev_log_close(&d->log);
+	return status;
+}
+
+static bool device_may_restart(const struct virtio_devices *vd, unsigned int i)
+{
+	return !vd->stopping && vd->restart[i] == DEV_RESTART_ON_FAILURE &&
+	       vd->respawn[i].kept && vd->zygote.sock >= 0 && !vd->dev[i].guest_told;
+}
+
+void virtio_device_died(struct virtio_devices *vd, unsigned int i, int status, const char *why)
+{
+	struct vu_device *d = &vd->dev[i];
+	uint64_t t0 = now_ms();
+	char st[24];
+
+	if (status >= 0)
+		atomic_store(&d->last_exit_status, status);
+	if (!device_may_restart(vd, i)) {
+		vu_device_backend_died(d, why);
+		return;
+	}
+	vu_device_backend_gone(d);
+	status = device_bury(d, status);
+	if (status >= 0)
+		atomic_store(&d->last_exit_status, status);
+	dev_exit_status_str(status, st, sizeof(st));
+	log_warn("%s: device %s%s%s; restarting it", d->name, why, st[0] ? ", " : "", st);
+	for (;;) {
+		struct dev_proc proc;
+		int ret;
+
+		if (!restart_budget_take(&vd->budget[i], now_ms())) {
+			log_error("%s: %d restarts within %u s: giving up", d->name,
+				  RESTART_BUDGET_MAX, RESTART_BUDGET_WINDOW_MS / 1000);
+			vu_device_backend_died(d, "kept dying");
+			return;
+		}
+		ret = dev_zygote_spawn(&vd->zygote, &vd->respawn[i], &proc);
+		if (ret < 0) {
+			log_error("%s: cannot start %s again: %s", d->name, vd->respawn[i].program,
+				  strerror(-ret));
+			continue;
+		}
+		ret = vu_device_restore(d, proc.sock, &proc);
+		atomic_fetch_add(&d->restarts, 1);
+		if (ret == 0) {
+			log_info("%s: device back (pid %d, restart %u) after %llu ms gone", d->name,
+				 (int)d->proc.pid, atomic_load(&d->restarts),
+				 (unsigned long long)(now_ms() - t0));
+			return;
+		}
+		log_warn("%s: restoring the restarted device failed: %s", d->name, strerror(-ret));
+		status = device_bury(d, -1);
+		if (status >= 0)
+			atomic_store(&d->last_exit_status, status);
+	}
+}

@@ -33,8 +33,14 @@ uint64_t blk_config_protocol_features(const struct blk_config_params *p)
 	(void)p;
 	/* CONFIG: QEMU's vhost-user-blk refuses a backend without it. MQ:
 	 * GET_QUEUE_NUM tells the frontend how many queues we serve (also
-	 * when it is one, so a frontend asking for more fails early). */
-	return BIT(VHOST_USER_PROTOCOL_F_CONFIG) | BIT(VHOST_USER_PROTOCOL_F_MQ);
+	 * when it is one, so a frontend asking for more fails early).
+	 * INFLIGHT_SHMFD: a restarted cellvm-blk submits again what its
+	 * predecessor had taken and not finished (README.md, "Device
+	 * restart"); every request kind may be done twice (writes rewrite
+	 * the same bytes, FLUSH flushes again, DISCARD/WRITE_ZEROES zero the
+	 * same range again). */
+	return BIT(VHOST_USER_PROTOCOL_F_CONFIG) | BIT(VHOST_USER_PROTOCOL_F_MQ) |
+	       BIT(VHOST_USER_PROTOCOL_F_INFLIGHT_SHMFD);
 }
 
 void blk_config_build(struct virtio_blk_config *cfg, const struct blk_config_params *p)

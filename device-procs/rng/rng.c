@@ -86,5 +86,8 @@ const struct vu_device_ops rng_device_ops = {
 		    (1ull << VIRTIO_RING_F_EVENT_IDX) |
 		    (1ull << VIRTIO_RING_F_INDIRECT_DESC),
 	.num_queues = 1,
+	/* A restarted cellvm-rng answers what its predecessor had taken
+	 * and not answered, and never answers one twice. */
+	.protocol_features = 1ull << VHOST_USER_PROTOCOL_F_INFLIGHT_SHMFD,
 	.queue_ready = rng_queue_ready,
 };

@@ -28,6 +28,7 @@ Test(blk_config, features_read_write)
 	cr_assert_not(HAS(f, VIRTIO_BLK_F_RO));
 	cr_assert_not(HAS(f, VIRTIO_BLK_F_MQ));
 	cr_assert(HAS(blk_config_protocol_features(&p), VHOST_USER_PROTOCOL_F_CONFIG));
+	cr_assert(HAS(blk_config_protocol_features(&p), VHOST_USER_PROTOCOL_F_INFLIGHT_SHMFD));
 }
 
 Test(blk_config, features_read_only_multiqueue)

@@ -21,6 +21,7 @@ static const struct scenario scenarios[] = {
 	{ "blk", scenario_blk },
 	{ "blkro", scenario_blkro },
 	{ "blkbench", scenario_blkbench },
+	{ "blkstorm", scenario_blkstorm },
 	{ "rng", scenario_rng },
 	{ "needsreset", scenario_needsreset },
 	{ "vsock", scenario_vsock },

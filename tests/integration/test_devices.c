@@ -381,7 +381,7 @@ Test(devices, killed_device_process_means_needs_reset)
 
 	tmp_path(img, sizeof(img), "disk.img");
 	make_image(img, 1024 * 1024);
-	snprintf(disk, sizeof(disk), "path=%s", img);
+	snprintf(disk, sizeof(disk), "path=%s,restart=never", img);
 	start_vm(&e, "probe=needsreset,rng probe.needsreset.ms=30000",
 		 (const char *[]){ "--disk", disk, "--rng", NULL });
 	cr_assert(vmrun_wait_for(&vm, "PROBE needsreset waiting devices=2", VM_TIMEOUT_MS),
@@ -428,7 +428,7 @@ Test(devices, killed_device_process_is_reaped_while_the_vm_runs)
 
 	tmp_path(img, sizeof(img), "disk.img");
 	make_image(img, 1024 * 1024);
-	snprintf(disk, sizeof(disk), "path=%s", img);
+	snprintf(disk, sizeof(disk), "path=%s,restart=never", img);
 	/* serial keeps the VM running until the test sends it a line. */
 	start_vm(&e, "probe=needsreset,serial", (const char *[]){ "--disk", disk, NULL });
 	cr_assert(vmrun_wait_for(&vm, "PROBE needsreset waiting", VM_TIMEOUT_MS), "%s", dump());

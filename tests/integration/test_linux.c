@@ -370,7 +370,7 @@ Test(linux_guest, killed_blk_process_leaves_linux_running_with_needs_reset)
 	need(&e, &g);
 	snprintf(disk, sizeof(disk), "%s/disk.img", tmpdir);
 	cr_assert_eq(test_make_image(disk, DISK_BYTES), 0);
-	snprintf(disk_arg, sizeof(disk_arg), "path=%s", disk);
+	snprintf(disk_arg, sizeof(disk_arg), "path=%s,restart=never", disk);
 	start_linux(&e, &g, g.bzimage, linux_test_cpus(), "cellvm.test=blkloop", ARGS("--disk", disk_arg));
 	wait_line("tick 5 blk-status", BOOT_MS);
 	unsigned int st = last_blk_status();

@@ -353,15 +353,17 @@ static unsigned int rng_ticks_after(unsigned int tick, unsigned int *bad)
 
 Test(vsock_linux, killing_cellvm_vsock_mid_stream_leaves_linux_and_rng_running)
 {
+	char never_arg[sizeof(vsock_arg) + 16];
 	struct env e;
 	struct linux_guest g;
 	unsigned int bad;
 
 	need(&e, &g);
 	start_echo();
+	snprintf(never_arg, sizeof(never_arg), "%s,restart=never", vsock_arg);
 	char *argv[] = { (char *)e.cellvm, "run", "--kernel", g.bzimage, "--initrd", g.initrd,
 			 "--mem", "256", "--cpus", (char *)linux_test_cpus_str(), "--cmdline",
-			 (char *)cmdline("vsockflood"), "--vsock", vsock_arg, "--rng", NULL };
+			 (char *)cmdline("vsockflood"), "--vsock", never_arg, "--rng", NULL };
 	cr_assert_eq(vmrun_start(&vm, argv), 0);
 	wait_line("vsockcheck flood bytes=", BOOT_MS, NULL, 0);
 	pid_t dev = test_child_named(vm.pid, "cellvm-vsock");

@@ -48,6 +48,15 @@ static int device_bury(struct vu_device *d, int status)
 	return status;
 }
 
+/* Did the process that just died complete anything? Without a counters
+ * page there is no telling: assume not. */
+static bool device_made_progress(const struct virtio_devices *vd, unsigned int i)
+{
+	const struct dev_metrics *page = vd->metrics[i];
+
+	return page && dev_metrics_get(&page->requests) > vd->requests_at_start[i];
+}
+
 static bool device_may_restart(const struct virtio_devices *vd, unsigned int i)
 {
 	return !vd->stopping && vd->restart[i] == DEV_RESTART_ON_FAILURE &&
@@ -67,16 +76,19 @@ void virtio_device_died(struct virtio_devices *vd, unsigned int i, int status, c
 		return;
 	}
 	vu_device_backend_gone(d);
+	bool known = status >= 0;
 	status = device_bury(d, status);
 	if (status >= 0)
 		atomic_store(&d->last_exit_status, status);
-	dev_exit_status_str(status, st, sizeof(st));
+	/* A hang-up's line gets the status the process ended with. */
+	dev_exit_status_str(known ? -1 : status, st, sizeof(st));
+	bool charge = !device_made_progress(vd, i);
 	log_warn("%s: device %s%s%s; restarting it", d->name, why, st[0] ? ", " : "", st);
-	for (;;) {
+	for (;; charge = true) {
 		struct dev_proc proc;
 		int ret;
 
-		if (!restart_budget_take(&vd->budget[i], now_ms())) {
+		if (charge && !restart_budget_take(&vd->budget[i], now_ms())) {
 			log_error("%s: %d restarts within %u s: giving up", d->name,
 				  RESTART_BUDGET_MAX, RESTART_BUDGET_WINDOW_MS / 1000);
 			vu_device_backend_died(d, "kept dying");
@@ -88,6 +100,8 @@ void virtio_device_died(struct virtio_devices *vd, unsigned int i, int status, c
 				  strerror(-ret));
 			continue;
 		}
+		if (vd->metrics[i])
+			vd->requests_at_start[i] = dev_metrics_get(&vd->metrics[i]->requests);
 		ret = vu_device_restore(d, proc.sock, &proc);
 		atomic_fetch_add(&d->restarts, 1);
 		if (ret == 0) {

@@ -30,6 +30,7 @@ struct virtio_devices {
 	struct dev_respawn respawn[VM_MAX_DEVICES];
 	enum dev_restart restart[VM_MAX_DEVICES];
 	struct restart_budget budget[VM_MAX_DEVICES];
+	uint64_t requests_at_start[VM_MAX_DEVICES]; /* metrics page count when it last started */
 	struct dev_zygote zygote;   /* started when some device may be restarted */
 	bool stopping;
 };

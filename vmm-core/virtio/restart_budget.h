@@ -1,6 +1,11 @@
 /* How often a device may be brought back: at most RESTART_BUDGET_MAX
- * restarts within any RESTART_BUDGET_WINDOW_MS; the next death after that
- * leaves the device in NEEDS_RESET (a crash loop must end). */
+ * charged restarts within any RESTART_BUDGET_WINDOW_MS; the next charged
+ * one after that leaves the device in NEEDS_RESET (a crash loop must end).
+ * A restart is charged when the process it replaces completed no request
+ * (it died before answering: the crash loop the budget is for, including
+ * a request that kills every process it is replayed to) or when the
+ * restore itself failed; a device that was doing its work when it was
+ * killed is brought back whatever the count (dev_restart.c). */
 #ifndef CELLVM_RESTART_BUDGET_H
 #define CELLVM_RESTART_BUDGET_H
 

@@ -105,7 +105,7 @@ void virtio_device_died(struct virtio_devices *vd, unsigned int i, int status, c
 		ret = vu_device_restore(d, proc.sock, &proc);
 		atomic_fetch_add(&d->restarts, 1);
 		if (ret == 0) {
-			log_info("%s: device back (pid %d, restart %u) after %llu ms gone", d->name,
+			log_info("%s: device restored (pid %d, restart %u) after %llu ms gone", d->name,
 				 (int)d->proc.pid, atomic_load(&d->restarts),
 				 (unsigned long long)(now_ms() - t0));
 			return;

@@ -274,7 +274,9 @@ static int dev_spawn_flags(struct dev_proc *p, const char *program, const char *
 	struct clone_args ca = {
 		.flags = DEV_SPAWN_NS_FLAGS | CLONE_PIDFD | extra_flags,
 		.pidfd = (uint64_t)(uintptr_t)&pidfd,
-		.exit_signal = SIGCHLD,
+		/* With CLONE_PARENT the kernel takes our own exit signal
+		 * (SIGCHLD to the core) and refuses any other. */
+		.exit_signal = (extra_flags & CLONE_PARENT) ? 0 : SIGCHLD,
 	};
 	long pid = syscall(SYS_clone3, &ca, sizeof(ca));
 	if (pid == 0)

@@ -71,7 +71,12 @@ void cellctl_print_info(FILE *f, const Cellvm__Info *info)
 			fprintf(f, "pid %d, ", d->pid);
 		else
 			fprintf(f, "external backend, ");
-		fprintf(f, "%s\n", d->backend_alive ? "alive" : "backend gone");
+		fprintf(f, "%s", d->backend_alive ? "alive" : "backend gone");
+		if (d->restarts)
+			fprintf(f, ", restarted %u time%s", d->restarts, d->restarts == 1 ? "" : "s");
+		if (d->last_exit_status && d->last_exit_status[0])
+			fprintf(f, ", last ended by %s", d->last_exit_status);
+		fprintf(f, "\n");
 	}
 }
 

@@ -26,6 +26,11 @@ uint64_t vu_inflight_queue_bytes(uint16_t queue_size)
 	return (raw + VU_INFLIGHT_ALIGN - 1) & ~(uint64_t)(VU_INFLIGHT_ALIGN - 1);
 }
 
+uint64_t vu_inflight_max_bytes(unsigned int num_queues)
+{
+	return vu_inflight_queue_bytes(VU_INFLIGHT_MAX_QSIZE) * num_queues;
+}
+
 int vu_inflight_check_geometry(uint16_t num_queues, uint16_t queue_size, unsigned int max_queues)
 {
 	if (num_queues == 0 || num_queues > max_queues)

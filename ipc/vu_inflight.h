@@ -59,6 +59,11 @@ struct vu_inflight_region {
 /* Bytes one queue's part takes: header and entries, rounded up to 64. */
 uint64_t vu_inflight_queue_bytes(uint16_t queue_size);
 
+/* The largest region GET_INFLIGHT_FD may create for num_queues rings: a
+ * device program's RLIMIT_FSIZE must allow it (ftruncate of the memfd is
+ * subject to it). */
+uint64_t vu_inflight_max_bytes(unsigned int num_queues);
+
 /* Checks num_queues (1..max_queues) and queue_size (a power of 2 up to
  * 32768). 0 or -EINVAL. */
 int vu_inflight_check_geometry(uint16_t num_queues, uint16_t queue_size, unsigned int max_queues);

@@ -6,6 +6,7 @@
 #include <linux/kvm.h>
 #include <signal.h>
 #include <sys/ioctl.h>
+#include <sys/socket.h>
 
 #include "rules.h"
 
@@ -22,6 +23,12 @@ static const struct policy_rule core_main[] = {
 	ALLOW(recvmsg),
 	ALLOW_IF(newfstatat, ARG_EQ(3, AT_EMPTY_PATH)), /* fstat of an inflight region */
 	ALLOW(fstat),
+	/* ... and an external backend (--vhost-user ...,restart=on-failure)
+	 * connected to again: UNIX stream sockets only, waiting in between. */
+	ALLOW_IF(socket, ARG_EQ(0, AF_UNIX)),
+	ALLOW(connect),
+	ALLOW(clock_nanosleep),
+	ALLOW(nanosleep),
 	ALLOW_IF(tgkill, ARG_EQ(2, SIGUSR1)), /* kicking vCPU threads out of KVM_RUN */
 	/* Metrics: /proc/self and /proc/DEVICE-PID stat and smaps_rollup,
 	 * opened read-only, and the KVM binary stats fds opened at setup. */

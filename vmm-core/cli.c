@@ -24,7 +24,7 @@ const char *cli_usage(void)
 	       "                       virtio-blk disk served by cellvm-blk (repeatable)\n"
 	       "  --rng[=restart=on-failure|never]\n"
 	       "                       virtio-rng served by cellvm-rng\n"
-	       "  --vhost-user TYPE,socket=PATH\n"
+	       "  --vhost-user TYPE,socket=PATH[,restart=on-failure|never]\n"
 	       "                       connect a running vhost-user backend (TYPE: blk, rng)\n"
 	       "  --vsock cid=N,uds=PATH[,restart=on-failure|never]\n"
 	       "                       virtio-vsock served by cellvm-vsock: host clients connect to\n"
@@ -140,12 +140,19 @@ static int parse_vhost_user(struct dev_spec *d, const char *arg, char *err, size
 	    (d->virtio_id = vm_config_virtio_type(type)) == 0)
 		goto bad;
 	const char *path = comma + 8;
-	if (strchr(path, ',') || copy_str(d->path, sizeof(d->path), path, strlen(path)) < 0)
+	const char *opt = strchr(path, ',');
+	size_t plen = opt ? (size_t)(opt - path) : strlen(path);
+	if (copy_str(d->path, sizeof(d->path), path, plen) < 0)
+		goto bad;
+	/* Someone else's backend: never restarted unless asked, and then
+	 * only reconnected to (README.md, "Device restart"). */
+	d->restart = DEV_RESTART_NEVER;
+	if (opt && parse_restart_key(d, opt + 1, strlen(opt + 1)) != 1)
 		goto bad;
 	return 0;
 bad:
-	snprintf(err, errlen, "--vhost-user takes TYPE,socket=PATH with TYPE blk or rng, not '%s'",
-		 arg);
+	snprintf(err, errlen, "--vhost-user takes TYPE,socket=PATH[,restart=on-failure|never] with "
+		 "TYPE blk or rng, not '%s'", arg);
 	return -EINVAL;
 }
 

@@ -49,6 +49,16 @@ static int connect_frontend(const struct blk_opts *o, int stop_fd)
 	return o->sock_fd;
 }
 
+/* RLIMIT_FSIZE: writes never reach past the image; the inflight region
+ * (a memfd GET_INFLIGHT_FD sizes) must fit as well. */
+static uint64_t blk_max_file_bytes(const struct blk_image *img, unsigned int queues)
+{
+	uint64_t image = img->read_only ? 0 : img->capacity * 512;
+	uint64_t region = vu_inflight_max_bytes(queues);
+
+	return image > region ? image : region;
+}
+
 int main(int argc, char **argv)
 {
 	struct blk_opts o;
@@ -117,7 +127,7 @@ int main(int argc, char **argv)
 				  .keep_fds = (int[]){ sock, stop_fd, img.fd, dev.uring.event_fd,
 						       dev.uring.ring.ring_fd },
 				  .n_keep = 5,
-				  .max_file_bytes = img.read_only ? 0 : img.capacity * 512,
+				  .max_file_bytes = blk_max_file_bytes(&img, o.queues),
 				  .max_tasks = 1 + 4 * (uint64_t)get_nprocs_conf() },
 			  "cellvm-blk") < 0)
 		goto out;

@@ -70,7 +70,9 @@ int main(int argc, char **argv)
 	/* Nothing but the socket and the stop fd from here on (the counters
 	 * page stays mapped without its fd); no file is ever written. */
 	if (sandbox_enter(&sb, POLICY_DEV_RNG,
-			  &(struct sandbox_limits){ .keep_fds = (int[]){ sock, stop_fd }, .n_keep = 2 },
+			  &(struct sandbox_limits){ .keep_fds = (int[]){ sock, stop_fd }, .n_keep = 2,
+						    /* the inflight region's memfd */
+						    .max_file_bytes = vu_inflight_max_bytes(1) },
 			  "cellvm-rng") < 0)
 		goto out;
 	r = vu_backend_serve_opts(sock, stop_fd, &rng_device_ops, rng, &opts);

@@ -23,6 +23,7 @@ static const struct scenario scenarios[] = {
 	{ "blkbench", scenario_blkbench },
 	{ "blkstorm", scenario_blkstorm },
 	{ "rng", scenario_rng },
+	{ "rngstorm", scenario_rngstorm },
 	{ "needsreset", scenario_needsreset },
 	{ "vsock", scenario_vsock },
 };

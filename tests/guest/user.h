@@ -66,6 +66,7 @@ bool scenario_blk(void);
 bool scenario_blkro(void);
 bool scenario_blkbench(void);
 bool scenario_blkstorm(void);
+bool scenario_rngstorm(void);
 bool scenario_rng(void);
 bool scenario_needsreset(void);
 bool scenario_vsock(void);

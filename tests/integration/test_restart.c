@@ -174,6 +174,40 @@ Test(restart, crash_loop_uses_up_the_budget_and_the_vm_runs_on)
 	cr_assert_eq(code, 0, "exit status %d%s", code, dump());
 }
 
+/* cellvm-rng killed again and again with 8 requests always in flight:
+ * every request answered exactly once (the guest's ring breaks on a used
+ * element for a buffer it does not have in flight), never a reset. */
+Test(restart, rng_sigkilled_again_and_again_answers_every_request_once)
+{
+	pid_t last = 0;
+	unsigned int kills = 0;
+	char line[512];
+
+	start("probe=rngstorm probe.storm.ms=8000", "", (const char *[]){ "--rng", NULL });
+	cr_assert(vmrun_wait_for(&vm, "PROBE rngstorm running", VM_TIMEOUT_MS), "%s", dump());
+	for (int waited = 0; !strstr(vm.out, "PROBE rngstorm ok") &&
+			     !strstr(vm.out, "PROBE rngstorm fail");
+	     waited += 300) {
+		vmrun_wait_for(&vm, "PROBE rngstorm ok", 300);
+		cr_assert_lt(waited, VM_TIMEOUT_MS, "the guest never finished%s", dump());
+		if (count(vm.err, "rng0: device restored (") < kills)
+			continue;
+		pid_t rng = test_child_named(vm.pid, "cellvm-rng");
+		if (rng > 0 && rng != last && kill(rng, SIGKILL) == 0) {
+			last = rng;
+			kills++;
+		}
+	}
+	cr_log_info("cellvm-rng killed %u times", kills);
+	int code = vmrun_wait_exit(&vm, VM_TIMEOUT_MS);
+	cr_assert(probe_line(vm.out, "PROBE rngstorm ok ", line, sizeof(line)), "%s", dump());
+	cr_assert(strstr(line, " config_irqs=0") && strstr(line, " status=0xf "), "%s", line);
+	cr_assert_eq(code, 0, "exit status %d%s", code, dump());
+	cr_assert_geq(kills, 3, "%s", dump());
+	cr_assert_geq(count(vm.err, "rng0: device restored ("), kills - 1, "%s", dump());
+	cr_assert(!strstr(vm.err, "NEEDS_RESET"), "%s", dump());
+}
+
 /* restart=never: the old behaviour, at once. */
 Test(restart, restart_never_leaves_the_device_in_needs_reset)
 {

@@ -13,6 +13,8 @@
 static struct cli_opts opts;
 static struct vm_config cfg;
 
+static int file(const char *text, char *err);
+
 static int cli(char *err, const char **args)
 {
 	char *argv[32];
@@ -59,8 +61,29 @@ Test(restart_config, cli_refuses_bad_policies)
 	cr_assert(strstr(err, "--rng"), "%s", err);
 	cr_assert_eq(cli(err, ARGS("--rng=bogus")), -EINVAL);
 	cr_assert_eq(cli(err, ARGS("--vsock", "cid=3,uds=/tmp/v,restart=no")), -EINVAL);
-	/* an external backend is not ours to restart: no such key */
-	cr_assert_eq(cli(err, ARGS("--vhost-user", "blk,socket=/s,restart=never")), -EINVAL);
+	cr_assert_eq(cli(err, ARGS("--vhost-user", "blk,socket=/s,restart=maybe")), -EINVAL);
+	cr_assert_eq(cli(err, ARGS("--vhost-user", "blk,socket=/s,bogus")), -EINVAL);
+}
+
+/* Someone else's backend is left alone unless asked; then the core
+ * connects to its socket again. */
+Test(restart_config, vhost_user_defaults_to_never)
+{
+	char err[256];
+
+	cr_assert_eq(cli(err, ARGS("--vhost-user", "blk,socket=/s", "--vhost-user",
+				   "rng,socket=/r,restart=on-failure")), 0, "%s", err);
+	cr_assert_eq(opts.vm.devs[0].restart, DEV_RESTART_NEVER);
+	cr_assert_str_eq(opts.vm.devs[0].path, "/s");
+	cr_assert_eq(opts.vm.devs[1].restart, DEV_RESTART_ON_FAILURE);
+	cr_assert_str_eq(opts.vm.devs[1].path, "/r");
+
+	cr_assert_eq(file("{ \"boot_source\": { \"kernel\": \"k\" }, \"vhost_user\": ["
+			  " { \"type\": \"blk\", \"socket\": \"/s\" },"
+			  " { \"type\": \"rng\", \"socket\": \"/r\", \"restart\": \"on-failure\" } ] }",
+			  err), 0, "%s", err);
+	cr_assert_eq(cfg.devs[0].restart, DEV_RESTART_NEVER);
+	cr_assert_eq(cfg.devs[1].restart, DEV_RESTART_ON_FAILURE);
 }
 
 static int file(const char *text, char *err)

@@ -7,6 +7,8 @@
 #include <fcntl.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "test_vu_util.h"
@@ -321,4 +323,24 @@ Test(vu_inflight, a_head_taken_but_not_marked_is_taken_again)
 	cr_assert_eq(f.b.heads[0], 0);
 	cr_assert_eq(res.last_avail, 1, "head 1 must be read from the avail ring again");
 	vring_teardown(&f);
+}
+
+/* Device programs run with RLIMIT_FSIZE set (0 for one that writes no
+ * file): the largest region must still be creatable under the limit they
+ * add for it, or GET_INFLIGHT_FD would die of SIGXFSZ. */
+Test(vu_inflight, largest_region_fits_the_file_size_limit_devices_set)
+{
+	pid_t pid = fork();
+
+	cr_assert_geq(pid, 0);
+	if (pid == 0) {
+		struct rlimit rl = { vu_inflight_max_bytes(2), vu_inflight_max_bytes(2) };
+		struct vu_inflight_region r;
+		if (setrlimit(RLIMIT_FSIZE, &rl) < 0 || vu_inflight_alloc(&r, 2, 32768, 2) < 0)
+			_exit(1);
+		_exit(0);
+	}
+	int status = 0;
+	cr_assert_eq(waitpid(pid, &status, 0), pid);
+	cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0, "status 0x%x", status);
 }

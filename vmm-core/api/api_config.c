@@ -108,6 +108,11 @@ int api_config_from_msg(const Cellvm__Config *m, struct vm_config *out, char *er
 			return ret;
 		if (!d->path[0])
 			FAIL("vhost_user[%zu].socket is required", i);
+		/* Someone else's backend: reconnected to only when asked. */
+		d->restart = DEV_RESTART_NEVER;
+		if (vu->restart && vu->restart[0] &&
+		    vm_config_restart_parse(vu->restart, &d->restart) < 0)
+			FAIL("vhost_user[%zu].restart must be \"on-failure\" or \"never\"", i);
 	}
 	if (m->vsock) {
 		struct dev_spec *d = add_dev(out, err, errlen);
@@ -160,7 +165,8 @@ static int add_vhost_user(Cellvm__Config *m, const struct dev_spec *d)
 	m->vhost_user[m->n_vhost_user++] = vu;
 	vu->type = api_strdup(vm_config_virtio_name(d->virtio_id));
 	vu->socket = api_strdup(d->path);
-	return vu->type && vu->socket ? 0 : -ENOMEM;
+	vu->restart = api_strdup(d->restart == DEV_RESTART_ON_FAILURE ? "on-failure" : "");
+	return vu->type && vu->socket && vu->restart ? 0 : -ENOMEM;
 }
 
 static int add_vsock(Cellvm__Config *m, const struct dev_spec *d)

@@ -13,6 +13,12 @@
 
 #include "devices.h"
 #include "log.h"
+#include "vu_listen.h"
+
+/* How long an external backend may take to come back (its supervisor
+ * restarting it); the main loop waits meanwhile. */
+#define RECONNECT_MS      10000
+#define RECONNECT_STEP_MS 50
 
 static uint64_t now_ms(void)
 {
@@ -59,8 +65,29 @@ static bool device_made_progress(const struct virtio_devices *vd, unsigned int i
 
 static bool device_may_restart(const struct virtio_devices *vd, unsigned int i)
 {
-	return !vd->stopping && vd->restart[i] == DEV_RESTART_ON_FAILURE &&
-	       vd->respawn[i].kept && vd->zygote.sock >= 0 && !vd->dev[i].guest_told;
+	bool can = vd->reconnect[i][0] || (vd->respawn[i].kept && vd->zygote.sock >= 0);
+
+	return !vd->stopping && vd->restart[i] == DEV_RESTART_ON_FAILURE && can &&
+	       !vd->dev[i].guest_told;
+}
+
+/* A new process of ours, or a new connection to someone else's backend. */
+static int device_start_again(struct virtio_devices *vd, unsigned int i, struct dev_proc *p)
+{
+	if (!vd->reconnect[i][0])
+		return dev_zygote_spawn(&vd->zygote, &vd->respawn[i], p);
+	*p = (struct dev_proc){ .pid = -1, .pidfd = -1, .sock = -1, .log_fd = -1 };
+	for (int waited = 0;; waited += RECONNECT_STEP_MS) {
+		int fd = vu_connect_unix(vd->reconnect[i]);
+		if (fd >= 0) {
+			p->sock = fd;
+			return 0;
+		}
+		if (waited >= RECONNECT_MS)
+			return fd;
+		struct timespec ts = { .tv_nsec = RECONNECT_STEP_MS * 1000000L };
+		nanosleep(&ts, NULL);
+	}
 }
 
 void virtio_device_died(struct virtio_devices *vd, unsigned int i, int status, const char *why)
@@ -94,9 +121,10 @@ void virtio_device_died(struct virtio_devices *vd, unsigned int i, int status, c
 			vu_device_backend_died(d, "kept dying");
 			return;
 		}
-		ret = dev_zygote_spawn(&vd->zygote, &vd->respawn[i], &proc);
+		ret = device_start_again(vd, i, &proc);
 		if (ret < 0) {
-			log_error("%s: cannot start %s again: %s", d->name, vd->respawn[i].program,
+			log_error("%s: cannot start %s again: %s", d->name,
+				  vd->reconnect[i][0] ? vd->reconnect[i] : vd->respawn[i].program,
 				  strerror(-ret));
 			continue;
 		}

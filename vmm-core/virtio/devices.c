@@ -202,8 +202,11 @@ int virtio_devices_create(struct virtio_devices *vd, struct vm *vm, const struct
 		if ((ret = virtio_device_open(s, &proc, &sock, &virtio_id, &page, &vd->vsock,
 					      &vd->respawn[vd->n])) < 0)
 			goto fail;
-		/* An external backend is not ours to start again. */
-		vd->restart[vd->n] = s->kind == DEV_VHOST_USER ? DEV_RESTART_NEVER : s->restart;
+		/* An external backend is not ours to start again: at most it is
+		 * connected to again. */
+		vd->restart[vd->n] = s->restart;
+		if (s->kind == DEV_VHOST_USER && s->restart == DEV_RESTART_ON_FAILURE)
+			snprintf(vd->reconnect[vd->n], sizeof(vd->reconnect[vd->n]), "%s", s->path);
 		uint64_t base = LAYOUT_VIRTIO_MMIO_BASE + i * LAYOUT_VIRTIO_MMIO_SIZE;
 		struct vu_device *d = &vd->dev[vd->n];
 		ret = vu_device_init(d, name, virtio_id, vm->vm_fd, &vm->mem, base,

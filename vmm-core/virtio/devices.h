@@ -31,6 +31,9 @@ struct virtio_devices {
 	enum dev_restart restart[VM_MAX_DEVICES];
 	struct restart_budget budget[VM_MAX_DEVICES];
 	uint64_t requests_at_start[VM_MAX_DEVICES]; /* metrics page count when it last started */
+	/* An external backend with restart=on-failure: its socket, connected
+	 * to again (else ""). */
+	char reconnect[VM_MAX_DEVICES][VM_SOCK_PATH_MAX + 1];
 	struct dev_zygote zygote;   /* started when some device may be restarted */
 	bool stopping;
 };

@@ -33,6 +33,8 @@ static const struct section sections[] = {
 		       "qemu-storage-daemon", section_linux_blk },
 	{ "linux-vsock", "Linux AF_VSOCK stream and ping-pong: cellvm-vsock under cellvm vs under "
 			 "QEMU (vhost-user) vs QEMU's vhost-vsock", section_linux_vsock },
+	{ "restart", "cellvm-blk killed mid-I/O: death -> restored, guest-visible stall at queue "
+		     "depth 1 and 32 (probe=blkstorm)", section_restart },
 };
 #define NSECTIONS (sizeof(sections) / sizeof(sections[0]))
 

@@ -7,7 +7,9 @@
  * restart must be invisible: every request completes with OK, the device
  * never shows NEEDS_RESET and raises no configuration interrupt.
  * Says "PROBE blkstorm writing" when the first requests are in flight,
- * and "PROBE blkstorm ok ... seed=S" with the seed the image must hold. */
+ * and "PROBE blkstorm ok ... seed=S" with the seed the image must hold,
+ * and the longest a request took (max_stall_us: the guest-visible stall
+ * of a restart). probe.storm.qd= (1..32, default 32) is the depth. */
 #include "blkdev.h"
 
 #define QD       32
@@ -29,16 +31,21 @@ static bool status_ok(struct blk_slot *s, const char **why)
 	return true;
 }
 
+struct storm {
+	unsigned qd;
+	uint64_t requests, bad, max_stall_tsc;
+};
+
 /* One pass over the disk: writes (seed) or reads and checks. */
-static bool pass(struct blkdev *b, uint8_t *bufs, bool write, uint64_t seed, uint64_t *bad,
-		 uint64_t *requests, const char **why)
+static bool pass(struct blkdev *b, uint8_t *bufs, bool write, uint64_t seed, struct storm *st,
+		 const char **why)
 {
 	uint64_t chunks = b->capacity * BLK_SECTOR / CHUNK, next = 0;
 
 	while (next < chunks || b->inflight) {
 		struct blk_slot *s;
 		bool queued = false;
-		while (next < chunks && b->inflight < QD && (s = blk_free_slot(b))) {
+		while (next < chunks && b->inflight < st->qd && (s = blk_free_slot(b))) {
 			uint8_t *buf = bufs + (uint64_t)s->idx * CHUNK;
 			if (write)
 				fill((uint64_t *)(void *)buf, next * CHUNK, seed);
@@ -53,13 +60,16 @@ static bool pass(struct blkdev *b, uint8_t *bufs, bool write, uint64_t seed, uin
 		s = blk_next(b, why);
 		if (!s || !status_ok(s, why))
 			return false;
-		(*requests)++;
+		st->requests++;
+		uint64_t took = rdtsc() - s->t_submit;
+		if (took > st->max_stall_tsc)
+			st->max_stall_tsc = took;
 		if (!write) {
 			const uint64_t *w = s->data;
 			uint64_t off = s->sector * BLK_SECTOR;
 			for (unsigned i = 0; i < CHUNK / 8; i++)
 				if (w[i] != blk_pattern(off + i * 8ull, seed))
-					(*bad)++;
+					st->bad++;
 		}
 	}
 	return true;
@@ -71,7 +81,8 @@ bool scenario_blkstorm(void)
 	const char *why = "no-writable-disk";
 	uint64_t seed = cmdline_u64("probe.storm.seed=", 7);
 	uint64_t ms = cmdline_u64("probe.storm.ms=", MS_DEFAULT);
-	uint64_t passes = 0, requests = 0, bad = 0;
+	uint64_t passes = 0;
+	struct storm st = { .qd = (unsigned)cmdline_u64("probe.storm.qd=", QD) };
 	struct vdev *v;
 
 	for (int disk = 0; (v = vdev_find(VIRTIO_ID_BLOCK, disk)); disk++) {
@@ -85,6 +96,8 @@ bool scenario_blkstorm(void)
 			break;
 		blk_close(&b);
 	}
+	if (st.qd < 1 || st.qd > QD)
+		st.qd = QD;
 	if (!v) {
 		uprintf("PROBE blkstorm fail reason=%s\n", why);
 		dma_reset();
@@ -98,26 +111,27 @@ bool scenario_blkstorm(void)
 	uprintf("PROBE blkstorm writing sectors=%lu\n", b.capacity);
 	uint64_t end = rdtsc() + us_tsc(ms * 1000);
 	while (ok && (passes == 0 || (int64_t)(rdtsc() - end) < 0)) {
-		ok = pass(&b, bufs, true, seed + passes, &bad, &requests, &why);
+		ok = pass(&b, bufs, true, seed + passes, &st, &why);
 		if (ok)
 			passes++;
 	}
 	uprintf("PROBE blkstorm verifying passes=%lu\n", passes);
 	if (ok)
-		ok = pass(&b, bufs, false, seed + passes - 1, &bad, &requests, &why);
+		ok = pass(&b, bufs, false, seed + passes - 1, &st, &why);
 	uint32_t status = vdev_read(v, VM_STATUS);
 	uint64_t config_irqs = virtio_irqs[v->index].config - config0;
-	if (ok && (bad || (status & VS_NEEDS_RESET) || config_irqs)) {
+	if (ok && (st.bad || (status & VS_NEEDS_RESET) || config_irqs)) {
 		ok = false;
-		why = bad ? "data-mismatch" : "device-reset";
+		why = st.bad ? "data-mismatch" : "device-reset";
 	}
 	if (ok)
 		uprintf("PROBE blkstorm ok passes=%lu requests=%lu seed=%lu sectors=%lu status=0x%x "
-			"config_irqs=%lu\n", passes, requests, seed + passes - 1, b.capacity, status,
-			config_irqs);
+			"config_irqs=%lu qd=%u max_stall_us=%lu\n", passes, st.requests,
+			seed + passes - 1, b.capacity, status, config_irqs, st.qd,
+			tsc_us(st.max_stall_tsc));
 	else
 		uprintf("PROBE blkstorm fail reason=%s passes=%lu bad_words=%lu status=0x%x "
-			"config_irqs=%lu\n", why, passes, bad, status, config_irqs);
+			"config_irqs=%lu\n", why, passes, st.bad, status, config_irqs);
 	blk_close(&b);
 	dma_reset();
 	return ok;

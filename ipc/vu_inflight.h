@@ -20,15 +20,18 @@
 
 #define VU_INFLIGHT_VERSION 1
 #define VU_INFLIGHT_ALIGN   64u
-/* The wire payload of GET/SET_INFLIGHT_FD (packed on the wire: 20 bytes). */
-#define VU_INFLIGHT_PAYLOAD_SIZE 20u
+/* The wire payload of GET/SET_INFLIGHT_FD: the spec's table lists 20
+ * bytes of fields, but QEMU, libvhost-user and DPDK all send and demand
+ * sizeof their unpacked struct, 24 (4 bytes of tail padding); so do we. */
+#define VU_INFLIGHT_PAYLOAD_SIZE 24u
 
 struct vu_inflight_payload {
 	uint64_t mmap_size;
 	uint64_t mmap_offset;
 	uint16_t num_queues;
 	uint16_t queue_size;
-} __attribute__((packed));
+	uint32_t padding;
+};
 
 struct vu_inflight_desc {
 	uint8_t inflight;

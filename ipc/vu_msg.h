@@ -159,7 +159,7 @@ enum vu_payload {
 	VU_PL_ADDR,
 	VU_PL_MEM,      /* 8 + nregions * 32 */
 	VU_PL_CONFIG,   /* 12 + config.size */
-	VU_PL_INFLIGHT, /* 20: the packed inflight description */
+	VU_PL_INFLIGHT, /* 24: the inflight description (vu_inflight.h) */
 	VU_PL_OTHER,    /* defined by the spec but not implemented here */
 };
 

@@ -231,3 +231,24 @@ Test(vu_inflight_vhost, reply_with_a_bogus_region_is_refused_by_the_frontend)
 	close(p[0]);
 	close(p[1]);
 }
+
+/* The description is 24 bytes on the wire (what QEMU, libvhost-user and
+ * DPDK send); the 20 bytes of its fields alone are a malformed message. */
+Test(vu_inflight_vhost, a_short_description_is_malformed, .init = setup, .fini = teardown)
+{
+	struct vu_msg m;
+
+	negotiate(ALL_PF);
+	vu_msg_init(&m, VHOST_USER_SET_INFLIGHT_FD, VHOST_USER_NEED_REPLY_MASK);
+	m.hdr.size = 20;
+	int fd = memfd_create("t", MFD_CLOEXEC);
+	m.fds[0] = fd;
+	m.nfds = 1;
+	cr_assert_eq(vu_msg_send(be.sv[0], &m, 1000), 0);
+	struct vu_msg r;
+	cr_assert_eq(vu_msg_recv(be.sv[0], &r, 2000), 0);
+	cr_assert_neq(r.payload.u64, 0, "a 20-byte SET_INFLIGHT_FD was accepted");
+	close(fd);
+	cr_assert_eq(vu_msg_check_request(&(struct vu_msg){
+			     .hdr = { VHOST_USER_GET_INFLIGHT_FD, VHOST_USER_VERSION, 24 } }), 0);
+}

@@ -147,7 +147,11 @@ Test(restart_interop, qemu_microvm_reconnects_to_a_restarted_cellvm_blk)
 			 "-smp", "1", "-nodefaults", "-no-user-config", "-nographic",
 			 "-serial", "stdio", "-device", "isa-debug-exit,iobase=0xf4,iosize=4",
 			 "-global", "virtio-mmio.force-legacy=false",
-			 "-chardev", chardev, "-device", "vhost-user-blk,chardev=c0",
+			 /* QEMU's virtio-mmio offers the guest rings of up to 1024
+			  * whatever the device's queue-size, but sizes the inflight
+			  * region by queue-size: it must cover the ring the probe
+			  * picks (256), or cellvm-blk refuses the region. */
+			 "-chardev", chardev, "-device", "vhost-user-blk,chardev=c0,queue-size=256",
 			 "-kernel", (char *)e.probe, "-append", "probe=blkstorm probe.storm.ms=10000",
 			 NULL };
 	cr_assert_eq(vmrun_start(&vm, argv), 0);
@@ -155,7 +159,10 @@ Test(restart_interop, qemu_microvm_reconnects_to_a_restarted_cellvm_blk)
 	expect_storm_ok(vmrun_wait_exit(&vm, VM_TIMEOUT_MS), QEMU_PASSED);
 }
 
-Test(restart_interop, cellvm_reconnects_to_a_restarted_qemu_storage_daemon)
+/* QEMU 7.2's export offers no INFLIGHT_SHMFD (protocol features 0x8f2b):
+ * what it had taken and not finished when it died cannot be known, so
+ * the core does not pretend: NEEDS_RESET, the VM runs on. */
+Test(restart_interop, cellvm_declines_to_restore_a_qemu_storage_daemon_without_inflight)
 {
 	struct env e;
 	char blockdev[700], export[800], vu[600];
@@ -172,8 +179,54 @@ Test(restart_interop, cellvm_reconnects_to_a_restarted_qemu_storage_daemon)
 			 "probe=blkstorm probe.storm.ms=10000", "--mem", "128", "--vhost-user", vu,
 			 NULL };
 	cr_assert_eq(vmrun_start(&vm, argv), 0);
-	kill_loop(peer_argv);
+	cr_assert(vmrun_wait_for(&vm, "PROBE blkstorm writing", VM_TIMEOUT_MS), "%s", dump());
+	vmrun_signal(&peer, SIGKILL);
+	cr_assert_neq(vmrun_wait_exit(&peer, PEER_TIMEOUT_MS), -1, "%s", dump());
+	start_peer(peer_argv);
 	int code = vmrun_wait_exit(&vm, VM_TIMEOUT_MS);
-	expect_storm_ok(code, 0);
-	cr_assert(strstr(str(vm.err), "vu0: device restored ("), "%s", dump());
+	cr_assert_neq(code, -1, "%s", dump());
+	cr_assert(strstr(str(vm.err), "vu0: the backend keeps no inflight region"), "%s", dump());
+	cr_assert(strstr(str(vm.err), "the guest sees NEEDS_RESET"), "%s", dump());
+	cr_assert(strstr(str(vm.out), "PROBE blkstorm fail reason="), "%s", dump());
+	cr_assert_null(strstr(str(vm.err), "vu0: device restored ("), "%s", dump());
+}
+
+/* Before the driver starts it, a device has nothing in flight: a backend
+ * without INFLIGHT_SHMFD is connected to again and the guest then uses it
+ * normally. */
+Test(restart_interop, cellvm_reconnects_to_a_restarted_qemu_storage_daemon_before_use)
+{
+	struct env e;
+	char blockdev[700], export[800], vu[600], line[512], msg[512];
+	uint64_t seed = 0;
+
+	need_env(&e);
+	snprintf(blockdev, sizeof(blockdev), "driver=file,node-name=file0,filename=%s", img);
+	snprintf(export, sizeof(export),
+		 "type=vhost-user-blk,id=exp0,node-name=file0,addr.type=unix,addr.path=%s,writable=on",
+		 sock);
+	char *peer_argv[] = { e.qsd, "--blockdev", blockdev, "--export", export, NULL };
+	start_peer(peer_argv);
+	snprintf(vu, sizeof(vu), "blk,socket=%s,restart=on-failure", sock);
+	/* serial: the guest waits for a line before it touches the disk */
+	char *argv[] = { (char *)e.cellvm, "run", "--kernel", (char *)e.probe, "--cmdline",
+			 "probe=serial,blkstorm probe.storm.ms=3000", "--mem", "128", "--vhost-user",
+			 vu, NULL };
+	cr_assert_eq(vmrun_start(&vm, argv), 0);
+	cr_assert(vmrun_wait_for(&vm, "PROBE serial waiting", VM_TIMEOUT_MS), "%s", dump());
+	vmrun_signal(&peer, SIGKILL);
+	cr_assert_neq(vmrun_wait_exit(&peer, PEER_TIMEOUT_MS), -1, "%s", dump());
+	start_peer(peer_argv);
+	for (int waited = 0; !strstr(str(vm.err), "vu0: device restored ("); waited += 200) {
+		cr_assert_lt(waited, 30000, "the core did not reconnect%s", dump());
+		vmrun_wait_for(&vm, "\x01 never printed", 200);
+	}
+	cr_assert_eq(vmrun_write(&vm, "go\n"), 0);
+	int code = vmrun_wait_exit(&vm, VM_TIMEOUT_MS);
+	cr_assert_eq(code, 0, "exit %d%s", code, dump());
+	cr_assert(probe_line(str(vm.out), "PROBE blkstorm ok ", line, sizeof(line)), "%s", dump());
+	cr_assert(probe_key_u64(line, "seed", &seed), "%s", line);
+	vmrun_signal(&peer, SIGTERM);
+	vmrun_wait_exit(&peer, PEER_TIMEOUT_MS);
+	cr_assert(test_check_pattern(img, seed, msg, sizeof(msg)), "%s%s", msg, dump());
 }

@@ -63,6 +63,23 @@ static bool device_made_progress(const struct virtio_devices *vd, unsigned int i
 	return page && dev_metrics_get(&page->requests) > vd->requests_at_start[i];
 }
 
+/* Someone else's backend that keeps no inflight region, while the driver
+ * runs the device: it may have finished requests out of order, and
+ * without the region nobody knows which of the taken ones are still
+ * owed, so a restore would lose or repeat some. (cellvm-vsock, which keeps
+ * none either, serves its rings in order: resuming at the used index is
+ * exact for it.) */
+static bool device_unsafe_to_restore(struct vu_device *d, const char *reconnect)
+{
+	bool active;
+
+	pthread_mutex_lock(&d->transport.lock);
+	active = d->activated;
+	pthread_mutex_unlock(&d->transport.lock);
+	return reconnect[0] && active &&
+	       !(d->protocol_features & (1ULL << VHOST_USER_PROTOCOL_F_INFLIGHT_SHMFD));
+}
+
 static bool device_may_restart(const struct virtio_devices *vd, unsigned int i)
 {
 	bool can = vd->reconnect[i][0] || (vd->respawn[i].kept && vd->zygote.sock >= 0);
@@ -99,6 +116,12 @@ void virtio_device_died(struct virtio_devices *vd, unsigned int i, int status, c
 	if (status >= 0)
 		atomic_store(&d->last_exit_status, status);
 	if (!device_may_restart(vd, i)) {
+		vu_device_backend_died(d, why);
+		return;
+	}
+	if (device_unsafe_to_restore(d, vd->reconnect[i])) {
+		log_warn("%s: the backend keeps no inflight region (INFLIGHT_SHMFD): a restore "
+			 "could lose or repeat requests, so it is not reconnected", d->name);
 		vu_device_backend_died(d, why);
 		return;
 	}

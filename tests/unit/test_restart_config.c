@@ -8,6 +8,7 @@
 #include "api/api_config.h"
 #include "cli.h"
 #include "config_file.h"
+#include "virtio/devices.h"
 #include "virtio/restart_budget.h"
 
 static struct cli_opts opts;
@@ -169,4 +170,20 @@ Test(restart_budget, a_burst_after_a_quiet_minute_gets_the_full_budget)
 	for (int i = 0; i < RESTART_BUDGET_MAX; i++)
 		cr_assert(restart_budget_take(&b, 10 + RESTART_BUDGET_WINDOW_MS + (uint64_t)i));
 	cr_assert_not(restart_budget_take(&b, 20 + RESTART_BUDGET_WINDOW_MS + 5));
+}
+
+Test(restart_status, exit_status_as_info_shows_it)
+{
+	char buf[24];
+
+	dev_exit_status_str(-1, buf, sizeof(buf));
+	cr_assert_str_eq(buf, "");
+	dev_exit_status_str(9, buf, sizeof(buf)); /* killed by SIGKILL */
+	cr_assert_str_eq(buf, "signal 9");
+	dev_exit_status_str(31, buf, sizeof(buf));
+	cr_assert_str_eq(buf, "signal 31");
+	dev_exit_status_str(3 << 8, buf, sizeof(buf));
+	cr_assert_str_eq(buf, "exit 3");
+	dev_exit_status_str(0, buf, sizeof(buf));
+	cr_assert_str_eq(buf, "exit 0");
 }

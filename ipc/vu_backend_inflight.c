@@ -101,9 +101,13 @@ int vu_backend_inflight_start(struct vu_backend *be, unsigned int qidx)
 	if (!q)
 		return 0;
 	if (vr->num > be->inflight.queue_size) {
-		vu_log(be, "queue %u: ring of %u entries, inflight region holds %u: refused", qidx,
-		       vr->num, be->inflight.queue_size);
-		return -EBADMSG;
+		/* QEMU sizes the region by its queue-size property while its
+		 * virtio-mmio lets the guest pick rings up to 1024: serve the
+		 * ring, untracked, rather than fail the device; the region's
+		 * entries are not followed (a restart cannot replay this ring). */
+		vu_log(be, "queue %u: ring of %u entries, inflight region holds %u: not tracked, a "
+		       "restarted device cannot replay it", qidx, vr->num, be->inflight.queue_size);
+		return 0;
 	}
 	free(be->resubmit[qidx]);
 	be->resubmit[qidx] = malloc(vr->num * sizeof(uint16_t));

@@ -205,6 +205,32 @@ Test(vu_inflight_vhost, hostile_regions_are_refused, .init = setup, .fini = tear
 	close(fd);
 }
 
+/* A region smaller than the ring (QEMU's queue-size below the ring the
+ * guest chose): the ring is served untracked, the region never touched. */
+Test(vu_inflight_vhost, a_ring_larger_than_the_region_runs_untracked, .init = setup,
+     .fini = teardown)
+{
+	struct vu_inflight_region r;
+
+	cr_assert_eq(vu_inflight_alloc(&r, 2, TVU_QSIZE / 2, 2), 0);
+	struct vu_inflight_payload d = { .mmap_size = r.mmap_size, .num_queues = 2,
+					 .queue_size = TVU_QSIZE / 2 };
+	struct vu_inflight_queue *q = vu_inflight_queue(&r, 0);
+	vu_inflight_mark(q, 1, 0); /* would be replayed if it were followed */
+	negotiate(ALL_PF);
+	cr_assert_eq(vu_frontend_set_inflight_fd(&fe, &d, r.fd), 0);
+	tvu_post_write_buf(&mem, 0, 32);
+	cr_assert_eq(start_ring(), 0);
+	for (int i = 0; i < 100 && tvu_used_idx(&mem) < 1; i++)
+		usleep(10000);
+	cr_assert_eq(tvu_used_idx(&mem), 1);
+	cr_assert_eq(be.dev.served, 1, "the region's head was followed");
+	cr_assert_eq(q->desc[0].inflight, 0);
+	cr_assert_eq(q->desc[0].counter, 0);
+	cr_assert_eq(q->used_idx, 0, "an untracked ring wrote into the region");
+	vu_inflight_unmap(&r);
+}
+
 Test(vu_inflight_vhost, reply_with_a_bogus_region_is_refused_by_the_frontend)
 {
 	/* A fake backend answering GET_INFLIGHT_FD with a pipe instead of a

@@ -175,9 +175,9 @@ FUZZ_CFLAGS := -std=gnu11 -g -O1 -D_GNU_SOURCE -DCELLVM_VERSION='"$(VERSION)"' -
 	-Iipc -I$(GEN) -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
 FUZZ_API_SRCS := tests/fuzz/fuzz_api.c tests/unit/test_api_fake.c ipc/api_frame.c ipc/api_msg.c \
 	vmm-core/api/api_conn.c vmm-core/api/api_handler.c vmm-core/api/api_config.c \
-	vmm-core/api/api_convert.c vmm-core/vm_config.c $(GEN_SRC)
+	vmm-core/api/api_convert.c vmm-core/vm_config.c vmm-core/vm_config_restart.c $(GEN_SRC)
 FUZZ_CONFIG_SRCS := tests/fuzz/fuzz_config.c vmm-core/config_file.c ipc/api_json.c \
-	vmm-core/api/api_config.c vmm-core/vm_config.c $(GEN_SRC)
+	vmm-core/api/api_config.c vmm-core/vm_config.c vmm-core/vm_config_restart.c $(GEN_SRC)
 
 $(FUZZ_DIR)/fuzz_api: $(FUZZ_API_SRCS) | $(GEN_HDR)
 	@command -v clang >/dev/null || { echo "fuzz: installing clang"; \

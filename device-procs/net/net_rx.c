@@ -14,8 +14,9 @@
 
 /* Pops one chain into the stash: 1, 0 when the ring is empty or the
  * stash is full, -EIO on a malformed ring. Chains with a device-readable
- * part or no room for the header go straight back, counted. */
-static int stash_one(struct net_engine *e, struct net_pair *q, struct virtq *vq)
+ * part or no room for the header go straight back, counted (and added
+ * to *pushed, so the guest hears of them). */
+static int stash_one(struct net_engine *e, struct net_pair *q, struct virtq *vq, int *pushed)
 {
 	struct virtq_chain *c = e->scratch;
 
@@ -29,6 +30,7 @@ static int stash_one(struct net_engine *e, struct net_pair *q, struct virtq *vq)
 		if (c->n_out || c->in_len < NET_HDR_LEN) {
 			net_count(e, NET_CTR_RX_BAD_BUFFER, 1);
 			virtq_push(vq, c->head, 0);
+			(*pushed)++;
 			continue;
 		}
 		struct net_stash *s = &q->stash[q->n_stash++];
@@ -67,7 +69,7 @@ static int deliver(struct net_engine *e, struct net_pair *q, struct virtq *vq, i
 	int r;
 
 	while (q->n_stash == 0 || (mrg && q->stash_bytes < need)) {
-		r = stash_one(e, q, vq);
+		r = stash_one(e, q, vq, pushed);
 		if (r < 0)
 			return r;
 		if (r == 0) {
@@ -155,7 +157,7 @@ int net_engine_rx(struct net_engine *e, unsigned int pair, struct virtq *vq)
 			/* A frame is read only when there is somewhere to put
 			 * it: a guest buffer already stashed or on the ring. */
 			if (!q->n_stash) {
-				r = stash_one(e, q, vq);
+				r = stash_one(e, q, vq, &pushed);
 				if (r < 0)
 					return -EIO;
 				if (r == 0)

@@ -1,0 +1,297 @@
+/* Linux's own virtio_net driver against cellvm-net on a tap the test
+ * makes in the (disposable) nested host: the guest takes 10.0.2.2, the
+ * tap has 10.0.2.1; ICMP both ways (tests/linux/netcheck pings us, we
+ * ping it) and TCP streams of every size from 1 byte to 64 KiB through
+ * the host's echo server, both ends' checksums compared, with one queue
+ * pair and with two. Then cellvm-net killed in the middle of a stream,
+ * with Linux and its rng device running on; and a tap that is missing
+ * or busy is a clear error before the guest starts. */
+#include <criterion/criterion.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <net/if.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+#include <linux/if_tun.h>
+
+#include "linux_guest.h"
+#include "net_peer.h"
+#include "test_env.h"
+#include "vmrun.h"
+#include "vsock_peer.h"
+
+#define BOOT_MS (240 * 1000)
+#define RUN_MS (420 * 1000)
+#define TAP "cvmnet0"
+#define HOST_ADDR "10.0.2.1"
+#define GUEST_ADDR "10.0.2.2"
+
+static struct vmrun vm;
+static struct net_peer echo;
+static char tmpdir[256], metrics[320];
+
+static void setup(void)
+{
+	vmrun_init(&vm);
+	memset(&echo, 0, sizeof(echo));
+	echo.lfd = echo.stop_efd = -1;
+	tmpdir[0] = '\0';
+}
+
+static void teardown(void)
+{
+	vmrun_free(&vm);
+	net_peer_stop(&echo);
+	net_tap_delete(TAP);
+	test_rmtree(tmpdir);
+	tmpdir[0] = '\0';
+}
+
+TestSuite(net_linux, .init = setup, .fini = teardown, .timeout = 600);
+
+static const char *dump(void)
+{
+	static char buf[16000];
+	const char *out = vm.out ? vm.out : "", *err = vm.err ? vm.err : "";
+	size_t ol = strlen(out), el = strlen(err);
+	snprintf(buf, sizeof(buf), "\n--- guest serial ---\n%s\n--- VMM stderr ---\n%s",
+		 out + (ol > 9000 ? ol - 9000 : 0), err + (el > 5000 ? el - 5000 : 0));
+	return buf;
+}
+
+static void need(struct env *e, struct linux_guest *g, bool mq)
+{
+	char msg[PATH_MAX + 64];
+
+	*e = test_env_need();
+	cr_assert_eq(linux_guest_find(g, msg, sizeof(msg)), 0, "%s", msg);
+	cr_assert_eq(test_mkdtemp(tmpdir, sizeof(tmpdir)), 0);
+	snprintf(metrics, sizeof(metrics), "%s/metrics.jsonl", tmpdir);
+	if (net_tap_create(TAP, HOST_ADDR, mq, msg, sizeof(msg)) < 0)
+		cr_skip_test("no tap: %s", msg);
+}
+
+static void pump(int ms)
+{
+	vmrun_wait_for(&vm, "\x01never\x01", ms);
+}
+
+static void wait_line(const char *what, int timeout_ms, char *line, size_t size)
+{
+	char needle[256];
+	snprintf(needle, sizeof(needle), LINUX_SAYS "%s", what);
+	cr_assert(vmrun_wait_for(&vm, needle, timeout_ms), "no '%s' line%s", needle, dump());
+	for (int waited = 0; !strchr(strstr(vm.out, needle), '\n'); waited += 10) {
+		cr_assert_lt(waited, 10000, "'%s' never ended%s", needle, dump());
+		pump(10);
+	}
+	if (line)
+		cr_assert(linux_line(vm.out, what, line, size));
+}
+
+static const char *cmdline(const char *test, unsigned int pairs, unsigned int par)
+{
+	static char c[256];
+	snprintf(c, sizeof(c), "%s cellvm.test=%s cellvm.net-pairs=%u cellvm.net-par=%u "
+		 "cellvm.net-linger=3", LINUX_CMDLINE, test, pairs, par);
+	return c;
+}
+
+/* Every stream the guest reports went through the echo server with the
+ * same length and sum. */
+static unsigned int check_streams(void)
+{
+	char prefix[] = LINUX_SAYS "netcheck tcp stream ", line[512];
+	unsigned int n = 0;
+
+	for (int i = 0; probe_line_n(vm.out, prefix, i, line, sizeof(line)); i++) {
+		uint64_t size = 0, sum = 0;
+		const char *s = strstr(line, "sum=");
+		cr_assert(!strstr(line, "failed"), "%s%s", line, dump());
+		cr_assert(probe_key_u64(line, "size", &size), "%s", line);
+		cr_assert_not_null(s, "%s", line);
+		sum = strtoull(s + 4, NULL, 16);
+		cr_assert(net_peer_claim(&echo, size, sum),
+			  "the host got other bytes than the guest sent: %s%s", line, dump());
+		n++;
+	}
+	return n;
+}
+
+static void net_checks(unsigned int pairs, unsigned int par, const char *mac)
+{
+	char line[512], cmd[128];
+
+	wait_line("netcheck up ", BOOT_MS, line, sizeof(line));
+	cr_assert(!strstr(line, "failed"), "%s%s", line, dump());
+	char want[128];
+	snprintf(want, sizeof(want), "mac=%s mtu=1500 pairs=%u max=%u", mac, pairs, pairs);
+	cr_assert(strstr(line, want), "'%s' lacks '%s'%s", line, want, dump());
+	/* The host pings the guest while it streams. */
+	snprintf(cmd, sizeof(cmd), "ping -q -c 3 -i 0.5 -W 10 %s >/dev/null", GUEST_ADDR);
+	cr_assert_eq(system(cmd), 0, "the guest did not answer the host's pings%s", dump());
+	wait_line("netcheck ping ", RUN_MS, line, sizeof(line));
+	cr_assert(strstr(line, "ping ok sent=5 got=5"), "%s%s", line, dump());
+	wait_line("netcheck tcp ", RUN_MS, line, sizeof(line));
+	cr_assert(strstr(line, "tcp ok "), "%s%s", line, dump());
+	int code = vmrun_wait_exit(&vm, RUN_MS);
+	cr_assert_eq(code, 0, "exit %d%s", code, dump());
+	cr_assert_eq(check_streams(), par * 20, "%s", dump());
+	cr_assert_eq(echo.errors, 0);
+	cr_assert(linux_line(vm.out, "virtio virtio0 device-id 0x0001 on LNRO0005:", (char[256]){ 0 },
+			     256), "net not found through ACPI%s", dump());
+	cr_assert_eq(linux_count(vm.out, "dmesg:"), 0, "Linux logged trouble%s", dump());
+
+	/* Linux sends nothing the device refuses, and nothing was lost. */
+	static const char *const zero[] = { "tx_dropped", "tx_errors", "tx_bad_header",
+					    "tx_bad_length", "tx_bad_offload", "rx_dropped",
+					    "rx_errors", "rx_bad_buffer", "ctrl_errors" };
+	uint64_t v;
+	for (size_t i = 0; i < sizeof(zero) / sizeof(zero[0]); i++) {
+		cr_assert(vsock_metrics_counter(metrics, "net0", zero[i], &v), "%s", zero[i]);
+		cr_assert_eq(v, 0, "%s = %" PRIu64 "%s", zero[i], v, dump());
+	}
+	cr_assert(vsock_metrics_counter(metrics, "net0", "tx_bytes", &v));
+	cr_assert_gt(v, (uint64_t)par * 200000, "every stream's bytes went out");
+	cr_assert(vsock_metrics_counter(metrics, "net0", "rx_bytes", &v));
+	cr_assert_gt(v, (uint64_t)par * 200000, "and came back");
+	cr_assert(vsock_metrics_counter(metrics, "net0", "ctrl_ok", &v));
+	if (pairs > 1)
+		cr_assert_geq(v, 2, "VQ_PAIRS_SET at probe and from ethtool");
+	else
+		cr_assert_eq(v, 0, "no control commands without MQ");
+}
+
+/* The default MAC: 02:c7 and FNV-1a of the tap's name (net_tap.h). */
+static void default_mac(const char *name, char out[18])
+{
+	uint32_t h = 2166136261u;
+	for (const char *p = name; *p; p++)
+		h = (h ^ (uint8_t)*p) * 16777619u;
+	snprintf(out, 18, "02:c7:%02x:%02x:%02x:%02x", h >> 24, (h >> 16) & 255, (h >> 8) & 255,
+		 h & 255);
+}
+
+Test(net_linux, one_pair_icmp_both_ways_and_streams_of_every_size)
+{
+	struct env e;
+	struct linux_guest g;
+	char mac[18];
+
+	need(&e, &g, false);
+	cr_assert_eq(net_peer_start(&echo, HOST_ADDR, 7000, NET_PEER_ECHO), 0);
+	char *argv[] = { (char *)e.cellvm, "run", "--kernel", g.bzimage, "--initrd", g.initrd,
+			 "--mem", "256", "--cpus", (char *)linux_test_cpus_str(), "--cmdline",
+			 (char *)cmdline("net", 1, 2), "--net", "tap=" TAP, "--metrics-file", metrics,
+			 "--metrics-interval", "100", NULL };
+	cr_assert_eq(vmrun_start(&vm, argv), 0);
+	default_mac(TAP, mac);
+	net_checks(1, 2, mac);
+}
+
+Test(net_linux, two_pairs_multiqueue_tap)
+{
+	struct env e;
+	struct linux_guest g;
+
+	need(&e, &g, true);
+	cr_assert_eq(net_peer_start(&echo, HOST_ADDR, 7000, NET_PEER_ECHO), 0);
+	char *argv[] = { (char *)e.cellvm, "run", "--kernel", g.bzimage, "--initrd", g.initrd,
+			 "--mem", "256", "--cpus", (char *)linux_test_cpus_str(), "--cmdline",
+			 (char *)cmdline("net", 2, 4), "--net",
+			 "tap=" TAP ",queues=2,mac=02:00:00:00:00:42", "--metrics-file", metrics,
+			 "--metrics-interval", "100", NULL };
+	cr_assert_eq(vmrun_start(&vm, argv), 0);
+	net_checks(2, 4, "02:00:00:00:00:42");
+}
+
+static unsigned int rng_ticks_after(unsigned int tick, unsigned int *bad)
+{
+	char prefix[] = LINUX_SAYS "tick ", line[256];
+	unsigned int n = 0;
+
+	*bad = 0;
+	for (int i = 0; probe_line_n(vm.out, prefix, i, line, sizeof(line)); i++) {
+		unsigned int t = (unsigned int)strtoul(line + strlen(prefix), NULL, 10);
+		if (t <= tick)
+			continue;
+		n++;
+		if (!strstr(line, " rng 16"))
+			(*bad)++;
+	}
+	return n;
+}
+
+Test(net_linux, killing_cellvm_net_mid_stream_leaves_linux_and_rng_running)
+{
+	struct env e;
+	struct linux_guest g;
+	unsigned int bad;
+
+	need(&e, &g, false);
+	cr_assert_eq(net_peer_start(&echo, HOST_ADDR, 7001, NET_PEER_SINK), 0);
+	char *argv[] = { (char *)e.cellvm, "run", "--kernel", g.bzimage, "--initrd", g.initrd,
+			 "--mem", "256", "--cpus", (char *)linux_test_cpus_str(), "--cmdline",
+			 (char *)cmdline("netflood", 1, 1), "--net", "tap=" TAP, "--rng", NULL };
+	cr_assert_eq(vmrun_start(&vm, argv), 0);
+	wait_line("netcheck flood bytes=", BOOT_MS, NULL, 0);
+	for (int waited = 0; net_peer_bytes(&echo) < (1u << 20); waited += 100) {
+		cr_assert_lt(waited, 60000, "the stream does not reach the host%s", dump());
+		pump(100);
+	}
+	pid_t dev = test_child_named(vm.pid, "cellvm-net");
+	cr_assert_gt(dev, 0, "no cellvm-net%s", dump());
+	cr_assert_eq(kill(dev, SIGKILL), 0);
+	for (int waited = 0; !strstr(vm.err, "net0: device process was killed by signal 9");
+	     waited += 100) {
+		cr_assert_lt(waited, 30000, "no death report%s", dump());
+		pump(100);
+	}
+	unsigned int at = linux_last_tick(vm.out);
+	uint64_t bytes = net_peer_bytes(&echo);
+	for (int waited = 0; rng_ticks_after(at, &bad) < 10; waited += 100) {
+		cr_assert_lt(waited, 60000, "Linux stopped after the device died%s", dump());
+		pump(100);
+	}
+	cr_assert_eq(bad, 0, "the rng device failed after the net device died%s", dump());
+	/* Nothing moves on the dead device: at most what was in flight. */
+	cr_assert_lt(net_peer_bytes(&echo) - bytes, 4u << 20);
+	vmrun_signal(&vm, SIGTERM);
+	int code = vmrun_wait_exit(&vm, 30000);
+	cr_assert_eq(code, 128 + SIGTERM, "exit %d%s", code, dump());
+}
+
+Test(net_linux, a_missing_or_busy_tap_is_a_clear_error)
+{
+	struct env e;
+	struct linux_guest g;
+
+	need(&e, &g, false);
+	char *argv[] = { (char *)e.cellvm, "run", "--kernel", g.bzimage, "--initrd", g.initrd,
+			 "--net", "tap=cvmnone9", NULL };
+	cr_assert_eq(vmrun_start(&vm, argv), 0);
+	int code = vmrun_wait_exit(&vm, 60000);
+	cr_assert_eq(code, 1, "exit %d%s", code, dump());
+	cr_assert(strstr(vm.err, "net: no interface 'cvmnone9'"), "%s", dump());
+	vmrun_free(&vm);
+	vmrun_init(&vm);
+
+	/* Someone else holds the (single-queue) tap. */
+	struct ifreq ifr = { .ifr_flags = IFF_TAP | IFF_NO_PI };
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", TAP);
+	int fd = open("/dev/net/tun", O_RDWR | O_CLOEXEC);
+	cr_assert_geq(fd, 0);
+	cr_assert_eq(ioctl(fd, TUNSETIFF, &ifr), 0, "%s", strerror(errno));
+	argv[7] = "tap=" TAP;
+	cr_assert_eq(vmrun_start(&vm, argv), 0);
+	code = vmrun_wait_exit(&vm, 60000);
+	close(fd);
+	cr_assert_eq(code, 1, "exit %d%s", code, dump());
+	cr_assert(strstr(vm.err, "net: tap '" TAP "' is busy"), "%s", dump());
+}

@@ -12,7 +12,8 @@
  *                                   size from 1 byte to 64 KiB, PAR at once;
  *                                   each sends its pattern, half-closes, reads
  *                                   the echo to EOF and compares; prints the
- *                                   length and FNV-1a sum of what it sent
+ *                                   length and FNV-1a sum of what it sent,
+ *                                   then "streams ok|failed count= bytes="
  *   netcheck flood HOST PORT        an endless stream, with progress lines
  *
  * Streams carry vsock_pattern bytes (tests/linux/vsock_pattern.h). */
@@ -284,7 +285,7 @@ static int cmd_tcp(const char *host, int port, int par, uint64_t seed)
 	while (wait(&st) > 0)
 		if (!WIFEXITED(st) || WEXITSTATUS(st))
 			failed = 1;
-	say("tcp %s streams=%zu bytes=%zu", failed ? "failed" : "ok", (size_t)par * NSIZES,
+	say("streams %s count=%zu bytes=%zu", failed ? "failed" : "ok", (size_t)par * NSIZES,
 	    (size_t)par * bytes);
 	return failed;
 }

@@ -24,6 +24,7 @@ static const struct scenario scenarios[] = {
 	{ "rng", scenario_rng },
 	{ "needsreset", scenario_needsreset },
 	{ "vsock", scenario_vsock },
+	{ "net", scenario_net },
 };
 static const char demo[] = "hello,mem,smp,timer";
 

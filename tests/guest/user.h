@@ -68,5 +68,6 @@ bool scenario_blkbench(void);
 bool scenario_rng(void);
 bool scenario_needsreset(void);
 bool scenario_vsock(void);
+bool scenario_net(void);
 
 #endif

@@ -395,6 +395,7 @@ int section_jail(struct bench_cfg *cfg, struct section_result *res);
 int section_linux_boot(struct bench_cfg *cfg, struct section_result *res);
 int section_linux_blk(struct bench_cfg *cfg, struct section_result *res);
 int section_linux_vsock(struct bench_cfg *cfg, struct section_result *res);
+int section_linux_net(struct bench_cfg *cfg, struct section_result *res);
 
 /* ---- seccomp filter cost (seccomp_cost.c) ---- */
 

@@ -33,6 +33,8 @@ static const struct section sections[] = {
 		       "qemu-storage-daemon", section_linux_blk },
 	{ "linux-vsock", "Linux AF_VSOCK stream and ping-pong: cellvm-vsock under cellvm vs under "
 			 "QEMU (vhost-user) vs QEMU's vhost-vsock", section_linux_vsock },
+	{ "linux-net", "Linux TCP stream and ping-pong over a tap: cellvm-net vs QEMU's virtio-net "
+		       "(vhost off, on)", section_linux_net },
 };
 #define NSECTIONS (sizeof(sections) / sizeof(sections[0]))
 

@@ -15,6 +15,9 @@
  *                                   length and FNV-1a sum of what it sent,
  *                                   then "streams ok|failed count= bytes="
  *   netcheck flood HOST PORT        an endless stream, with progress lines
+ *   netcheck bench HOST PORT SECS   throughput to the host's sink on PORT (it
+ *                                   answers the byte count after EOF) and
+ *                                   1-byte ping-pong with its echo on PORT+1
  *
  * Streams carry vsock_pattern bytes (tests/linux/vsock_pattern.h). */
 #define _GNU_SOURCE
@@ -315,8 +318,69 @@ static int cmd_flood(const char *host, int port)
 	}
 }
 
+static uint64_t now_us(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (uint64_t)t.tv_sec * 1000000u + (uint64_t)t.tv_nsec / 1000u;
+}
+
+static int cmd_bench(const char *host, int port, unsigned int seconds)
+{
+	static uint8_t buf[65536];
+	uint64_t bytes = 0, t0, dt, rounds = 0;
+	int fd = dial(host, port), one = 1;
+
+	if (fd < 0) {
+		say("bench fail connect");
+		return 1;
+	}
+	memset(buf, 0x5a, sizeof(buf));
+	say("bench start"); /* the host samples CPU times from here */
+	t0 = now_us();
+	while ((dt = now_us() - t0) < seconds * 1000000ull) {
+		ssize_t w = send(fd, buf, sizeof(buf), MSG_NOSIGNAL);
+		if (w <= 0) {
+			say("bench fail send: %s", strerror(errno));
+			return 1;
+		}
+		bytes += (uint64_t)w;
+	}
+	shutdown(fd, SHUT_WR);
+	char ack[64] = "";
+	ssize_t n = recv(fd, ack, sizeof(ack) - 1, 0);
+	close(fd);
+	if (n <= 0 || strtoull(ack, NULL, 10) != bytes) {
+		say("bench fail sink counted '%s', sent %" PRIu64, n > 0 ? ack : "", bytes);
+		return 1;
+	}
+	fd = dial(host, port + 1);
+	if (fd < 0) {
+		say("bench fail connect pingpong");
+		return 1;
+	}
+	setsockopt(fd, IPPROTO_TCP, 1 /* TCP_NODELAY */, &one, sizeof(one));
+	uint64_t p0 = now_us();
+	while (now_us() - p0 < seconds * 1000000ull) {
+		char c = 'p';
+		if (send(fd, &c, 1, 0) != 1 || recv(fd, &c, 1, 0) != 1) {
+			say("bench fail pingpong after %" PRIu64, rounds);
+			return 1;
+		}
+		rounds++;
+	}
+	uint64_t pt = now_us() - p0;
+	close(fd);
+	say("bench ok mbs=%.1f bytes=%" PRIu64 " ms=%" PRIu64 " rtt_us=%.1f rounds=%" PRIu64,
+	    (double)bytes / (double)dt, bytes, dt / 1000, rounds ? (double)pt / (double)rounds : 0.0,
+	    rounds);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
+	if (argc == 5 && strcmp(argv[1], "bench") == 0)
+		return cmd_bench(argv[2], atoi(argv[3]), (unsigned int)atoi(argv[4]));
 	if (argc == 5 && strcmp(argv[1], "up") == 0)
 		return cmd_up(argv[2], atoi(argv[3]), atoi(argv[4]));
 	if (argc == 4 && strcmp(argv[1], "ping") == 0)
@@ -325,6 +389,7 @@ int main(int argc, char **argv)
 		return cmd_tcp(argv[2], atoi(argv[3]), atoi(argv[4]), strtoull(argv[5], NULL, 10));
 	if (argc == 4 && strcmp(argv[1], "flood") == 0)
 		return cmd_flood(argv[2], atoi(argv[3]));
-	say("usage: netcheck up ADDR PREFIX PAIRS | ping HOST N | tcp HOST PORT PAR SEED | flood HOST PORT");
+	say("usage: netcheck up ADDR PREFIX PAIRS | ping HOST N | tcp HOST PORT PAR SEED | "
+	    "flood HOST PORT | bench HOST PORT SECS");
 	return 2;
 }

@@ -121,6 +121,11 @@ static void net_engine_attach_queues(struct net_engine *e)
 			if (ioctl(q->tap_fd, TUNSETQUEUE, &ifr) < 0)
 				continue;
 		}
+		/* A pair coming back may have buffers posted (and kicked) while
+		 * it was detached: its tap is polled at once, and the rx pass
+		 * parks it again if the ring is empty. */
+		if (want && !q->attached)
+			q->rx_wait_buffers = false;
 		q->attached = want;
 		net_engine_arm(e, p);
 	}

@@ -5,6 +5,8 @@
 
 #include "device-procs/net/net_dev.h"
 
+#include <sys/epoll.h>
+
 static struct tnet t;
 
 static void fini(void)
@@ -52,6 +54,8 @@ Test(net_ctrl, pairs_set_within_the_pairs_there_are)
 		     VIRTIO_NET_OK);
 	cr_assert_eq(t.e.active_pairs, 2);
 	cr_assert(t.e.pair[1].attached);
+	cr_assert_eq(t.e.pair[1].armed & EPOLLIN, EPOLLIN,
+		     "a pair coming back polls its tap: its buffers may be posted already");
 	cr_assert_eq(ctrl((uint8_t[]){ VIRTIO_NET_CTRL_MQ, VIRTIO_NET_CTRL_MQ_VQ_PAIRS_SET, 3, 0 }, 4, 1),
 		     VIRTIO_NET_ERR);
 	cr_assert_eq(ctrl((uint8_t[]){ VIRTIO_NET_CTRL_MQ, VIRTIO_NET_CTRL_MQ_VQ_PAIRS_SET, 0, 0 }, 4, 1),

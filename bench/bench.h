@@ -396,6 +396,7 @@ int section_linux_boot(struct bench_cfg *cfg, struct section_result *res);
 int section_linux_blk(struct bench_cfg *cfg, struct section_result *res);
 int section_linux_vsock(struct bench_cfg *cfg, struct section_result *res);
 int section_restart(struct bench_cfg *cfg, struct section_result *res);
+int section_linux_net(struct bench_cfg *cfg, struct section_result *res);
 
 /* ---- seccomp filter cost (seccomp_cost.c) ---- */
 

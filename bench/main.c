@@ -35,6 +35,8 @@ static const struct section sections[] = {
 			 "QEMU (vhost-user) vs QEMU's vhost-vsock", section_linux_vsock },
 	{ "restart", "cellvm-blk killed mid-I/O: death -> restored, guest-visible stall at queue "
 		     "depth 1 and 32 (probe=blkstorm)", section_restart },
+	{ "linux-net", "Linux TCP stream and ping-pong over a tap: cellvm-net vs QEMU's virtio-net "
+		       "(vhost off, on)", section_linux_net },
 };
 #define NSECTIONS (sizeof(sections) / sizeof(sections[0]))
 

@@ -1,5 +1,9 @@
 #include "vsock_srv.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -31,9 +35,16 @@ static void *srv_thread(void *arg)
 			break;
 		if (p[0].revents)
 			break;
-		for (int i = 0; i < 2; i++)
-			if (p[1 + i].revents & POLLIN)
-				conn[i] = accept4(s->lfd[i], NULL, NULL, SOCK_CLOEXEC);
+		for (int i = 0; i < 2; i++) {
+			if (!(p[1 + i].revents & POLLIN))
+				continue;
+			conn[i] = accept4(s->lfd[i], NULL, NULL, SOCK_CLOEXEC);
+			/* TCP (linux-net): no Nagle delay in the ping-pong. Fails,
+			 * harmlessly, on UNIX and vsock sockets. */
+			int one = 1;
+			if (conn[i] >= 0)
+				setsockopt(conn[i], IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+		}
 		if (p[3].revents) {
 			ssize_t n = read(conn[0], buf, sizeof(buf));
 			if (n > 0) {
@@ -101,6 +112,31 @@ int vsock_srv_start_vsock(struct vsock_srv *s, uint32_t port)
 		struct sockaddr_vm sa = { .svm_family = AF_VSOCK, .svm_cid = VMADDR_CID_ANY,
 					  .svm_port = port + (uint32_t)i };
 		s->lfd[i] = socket(AF_VSOCK, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		if (s->lfd[i] < 0 || bind(s->lfd[i], (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
+		    listen(s->lfd[i], 4) < 0) {
+			int r = -errno;
+			vsock_srv_stop(s);
+			return r;
+		}
+	}
+	return srv_run(s);
+}
+
+int vsock_srv_start_tcp(struct vsock_srv *s, const char *addr, uint32_t port)
+{
+	memset(s, 0, sizeof(*s));
+	s->lfd[0] = s->lfd[1] = s->stop_efd = -1;
+	for (int i = 0; i < 2; i++) {
+		struct sockaddr_in sa = { .sin_family = AF_INET,
+					  .sin_port = htons((uint16_t)(port + (uint32_t)i)) };
+		int one = 1;
+		if (inet_pton(AF_INET, addr, &sa.sin_addr) != 1) {
+			vsock_srv_stop(s);
+			return -EINVAL;
+		}
+		s->lfd[i] = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		if (s->lfd[i] >= 0)
+			setsockopt(s->lfd[i], SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
 		if (s->lfd[i] < 0 || bind(s->lfd[i], (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
 		    listen(s->lfd[i], 4) < 0) {
 			int r = -errno;

@@ -12,6 +12,7 @@ static const char *const kind_names[POLICY_KIND_COUNT] = {
 	[POLICY_DEV_RNG] = "rng",
 	[POLICY_DEV_VSOCK] = "vsock",
 	[POLICY_VSOCK_BROKER] = "vsock-broker",
+	[POLICY_DEV_NET] = "net",
 };
 
 static const char *const mode_names[POLICY_MODE_COUNT] = {

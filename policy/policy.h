@@ -17,6 +17,7 @@ enum policy_kind {
 	POLICY_DEV_RNG,    /* cellvm-rng after it entered its sandbox */
 	POLICY_DEV_VSOCK,  /* cellvm-vsock after it entered its sandbox */
 	POLICY_VSOCK_BROKER, /* connects to vsock host listeners for cellvm-vsock */
+	POLICY_DEV_NET,    /* cellvm-net after it entered its sandbox */
 	POLICY_KIND_COUNT,
 };
 
@@ -27,7 +28,8 @@ enum policy_mode {
 	POLICY_MODE_COUNT,
 };
 
-/* "core-main", "core-vcpu", "core-api", "blk", "rng", "vsock", "vsock-broker". */
+/* "core-main", "core-vcpu", "core-api", "blk", "rng", "vsock", "vsock-broker",
+ * "net". */
 const char *policy_kind_name(enum policy_kind kind);
 /* Inverse of policy_kind_name; -EINVAL for an unknown name. */
 int policy_kind_parse(const char *name, enum policy_kind *kind);

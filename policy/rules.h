@@ -65,6 +65,7 @@ extern const struct policy_table policy_dev_blk;
 extern const struct policy_table policy_dev_rng;
 extern const struct policy_table policy_dev_vsock;
 extern const struct policy_table policy_vsock_broker;
+extern const struct policy_table policy_dev_net;
 
 /* The tables that make up `kind`, in order; returns how many (≤ max). */
 size_t policy_tables_of(enum policy_kind kind, const struct policy_table **out, size_t max);

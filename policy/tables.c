@@ -9,6 +9,7 @@ static const struct policy_table *const kind_tables[POLICY_KIND_COUNT] = {
 	[POLICY_DEV_RNG] = &policy_dev_rng,
 	[POLICY_DEV_VSOCK] = &policy_dev_vsock,
 	[POLICY_VSOCK_BROKER] = &policy_vsock_broker,
+	[POLICY_DEV_NET] = &policy_dev_net,
 };
 
 size_t policy_tables_of(enum policy_kind kind, const struct policy_table **out, size_t max)

@@ -28,6 +28,7 @@ tl=$root/tests/linux
 init_files="$tl/inittab $tl/sysinit $tl/test $tl/ctrlaltdel"
 blkcheck_src=$tl/blkcheck.c
 vsockcheck_src=$tl/vsockcheck.c
+netcheck_src=$tl/netcheck.c
 extract=$here/extract-vmlinux.sh
 busybox=/bin/busybox
 
@@ -45,7 +46,7 @@ up_to_date() {
 	for o in $outputs; do
 		[ -s "$o" ] || return 1
 		for dep in "$0" $init_files "$blkcheck_src" "$root/tests/guest/blk_pattern.h" "$extract" "$here/kmod-collect.sh" \
-			"$vsockcheck_src" "$tl/vsock_pattern.h"; do
+			"$vsockcheck_src" "$tl/vsock_pattern.h" "$netcheck_src"; do
 			[ "$o" -nt "$dep" ] || return 1
 		done
 	done
@@ -61,7 +62,7 @@ for t in apt-cache apt-get dpkg-deb cpio gzip xz; do
 	command -v "$t" >/dev/null 2>&1 || die "$t not found (run scripts/install-deps.sh)"
 done
 [ -x "$busybox" ] || die "$busybox not found (apt-get install busybox-static)"
-for f in $init_files "$blkcheck_src" "$vsockcheck_src"; do [ -r "$f" ] || die "missing $f"; done
+for f in $init_files "$blkcheck_src" "$vsockcheck_src" "$netcheck_src"; do [ -r "$f" ] || die "missing $f"; done
 
 # The meta package always depends on the current ABI's image package.
 resolve_pkg() {
@@ -131,6 +132,8 @@ ${CC:-gcc} -std=gnu11 -O2 -Wall -Wextra -Werror -static -pthread -o "$ir/bin/blk
 	"$blkcheck_src" || die "could not build $blkcheck_src"
 ${CC:-gcc} -std=gnu11 -O2 -Wall -Wextra -Werror -static -pthread -o "$ir/bin/vsockcheck" \
 	"$vsockcheck_src" || die "could not build $vsockcheck_src"
+${CC:-gcc} -std=gnu11 -O2 -Wall -Wextra -Werror -static -o "$ir/bin/netcheck" \
+	"$netcheck_src" || die "could not build $netcheck_src"
 
 moddir=$tmp/pkg/lib/modules/$kver
 order=$ir/lib/modules/load-order

@@ -30,6 +30,9 @@ const char *cli_usage(void)
 	       "                       virtio-vsock served by cellvm-vsock: host clients connect to\n"
 	       "                       PATH and send \"CONNECT <port>\\n\"; guest connections reach\n"
 	       "                       PATH_<port>\n"
+	       "  --net tap=NAME[,mac=MAC][,mtu=N][,queues=N]\n"
+	       "                       virtio-net on an existing tap, served by cellvm-net\n"
+	       "                       (repeatable; queues: rx/tx pairs, 1..7)\n"
 	       "\n"
 	       "options:\n"
 	       "  --config-file FILE   the machine as JSON (the API's Configure message)\n"
@@ -197,6 +200,64 @@ bad:
 	return -EINVAL;
 }
 
+/* tap=NAME[,mac=MAC][,mtu=N][,queues=N] in any order; tap is required.
+ * Ranges are vm_config_check's. */
+static int parse_net(struct dev_spec *d, const char *arg, char *err, size_t errlen)
+{
+	const char *p = arg;
+	uint64_t v;
+	char num[16];
+
+	memset(d, 0, sizeof(*d));
+	d->kind = DEV_NET;
+	while (*p) {
+		const char *end = strchr(p, ',');
+		size_t len = end ? (size_t)(end - p) : strlen(p);
+		if (len > 4 && strncmp(p, "tap=", 4) == 0) {
+			if (copy_str(d->path, VM_NET_TAP_MAX + 1, p + 4, len - 4) < 0) {
+				snprintf(err, errlen, "--net tap= takes a name of 1 to %d bytes",
+					 VM_NET_TAP_MAX);
+				return -EINVAL;
+			}
+		} else if (len > 4 && strncmp(p, "mac=", 4) == 0) {
+			char mac[24];
+			if (copy_str(mac, sizeof(mac), p + 4, len - 4) < 0 ||
+			    vm_config_parse_mac(mac, d->mac) < 0 || (d->mac[0] & 1)) {
+				snprintf(err, errlen, "--net mac= takes a unicast address like "
+						      "02:00:00:00:00:01");
+				return -EINVAL;
+			}
+			d->has_mac = true;
+		} else if (len > 4 && strncmp(p, "mtu=", 4) == 0) {
+			if (copy_str(num, sizeof(num), p + 4, len - 4) < 0 ||
+			    parse_uint(num, VM_NET_MIN_MTU, VM_NET_MAX_MTU, &v) < 0) {
+				snprintf(err, errlen, "--net mtu= takes %d to %d", VM_NET_MIN_MTU,
+					 VM_NET_MAX_MTU);
+				return -EINVAL;
+			}
+			d->mtu = (uint32_t)v;
+		} else if (len > 7 && strncmp(p, "queues=", 7) == 0) {
+			if (copy_str(num, sizeof(num), p + 7, len - 7) < 0 ||
+			    parse_uint(num, 1, VM_NET_MAX_QUEUES, &v) < 0) {
+				snprintf(err, errlen, "--net queues= takes 1 to %d", VM_NET_MAX_QUEUES);
+				return -EINVAL;
+			}
+			d->queues = (uint32_t)v;
+		} else {
+			goto bad;
+		}
+		p += len;
+		if (*p == ',')
+			p++;
+	}
+	if (!d->path[0])
+		goto bad;
+	return 0;
+bad:
+	snprintf(err, errlen, "--net takes tap=NAME[,mac=MAC][,mtu=N][,queues=N], not '%s'", arg);
+	return -EINVAL;
+}
+
 static bool valid_id(const char *s)
 {
 	size_t n = strlen(s);
@@ -245,7 +306,7 @@ int cli_parse(int argc, char **argv, struct cli_opts *o, char *err, size_t errle
 	enum { OPT_KERNEL = 256, OPT_INITRD, OPT_CMDLINE, OPT_MEM, OPT_CPUS, OPT_SERIAL,
 	       OPT_BOOT_TIMER, OPT_VERBOSE, OPT_HELP, OPT_VERSION, OPT_DISK, OPT_RNG,
 	       OPT_VHOST_USER, OPT_CONFIG_FILE, OPT_API_SOCK, OPT_ID, OPT_LOG_FILE,
-	       OPT_LOG_LEVEL, OPT_METRICS_FILE, OPT_METRICS_INTERVAL, OPT_SECCOMP, OPT_VSOCK };
+	       OPT_LOG_LEVEL, OPT_METRICS_FILE, OPT_METRICS_INTERVAL, OPT_SECCOMP, OPT_VSOCK, OPT_NET };
 	static const struct option opts[] = {
 		{ "kernel", required_argument, NULL, OPT_KERNEL },
 		{ "initrd", required_argument, NULL, OPT_INITRD },
@@ -259,6 +320,7 @@ int cli_parse(int argc, char **argv, struct cli_opts *o, char *err, size_t errle
 		{ "rng", optional_argument, NULL, OPT_RNG },
 		{ "vhost-user", required_argument, NULL, OPT_VHOST_USER },
 		{ "vsock", required_argument, NULL, OPT_VSOCK },
+		{ "net", required_argument, NULL, OPT_NET },
 		{ "config-file", required_argument, NULL, OPT_CONFIG_FILE },
 		{ "api-sock", required_argument, NULL, OPT_API_SOCK },
 		{ "id", required_argument, NULL, OPT_ID },
@@ -308,7 +370,7 @@ int cli_parse(int argc, char **argv, struct cli_opts *o, char *err, size_t errle
 			break;
 		bool machine = c == OPT_KERNEL || c == OPT_INITRD || c == OPT_CMDLINE ||
 			       c == OPT_MEM || c == OPT_CPUS || c == OPT_DISK || c == OPT_RNG ||
-			       c == OPT_VHOST_USER || c == OPT_VSOCK;
+			       c == OPT_VHOST_USER || c == OPT_VSOCK || c == OPT_NET;
 		for (const struct option *p = opts; machine && !machine_opt && p->name; p++)
 			if (p->val == c)
 				machine_opt = p->name;
@@ -354,7 +416,8 @@ int cli_parse(int argc, char **argv, struct cli_opts *o, char *err, size_t errle
 		case OPT_DISK:
 		case OPT_RNG:
 		case OPT_VHOST_USER:
-		case OPT_VSOCK: {
+		case OPT_VSOCK:
+		case OPT_NET: {
 			if (o->vm.ndevs == VM_MAX_DEVICES)
 				FAIL("at most %d devices", VM_MAX_DEVICES);
 			struct dev_spec *d = &o->vm.devs[o->vm.ndevs];
@@ -363,6 +426,8 @@ int cli_parse(int argc, char **argv, struct cli_opts *o, char *err, size_t errle
 			if (c == OPT_VHOST_USER && parse_vhost_user(d, optarg, err, errlen) < 0)
 				return -EINVAL;
 			if (c == OPT_VSOCK && parse_vsock(d, optarg, err, errlen) < 0)
+				return -EINVAL;
+			if (c == OPT_NET && parse_net(d, optarg, err, errlen) < 0)
 				return -EINVAL;
 			if (c == OPT_RNG) {
 				memset(d, 0, sizeof(*d));

@@ -1,5 +1,6 @@
 #include "metrics.h"
 #include "virtio/devices.h"
+#include "net_counters.h"
 #include "vsock_counters.h"
 
 #include <stdio.h>
@@ -13,6 +14,9 @@ static const char *const *device_counter_names(uint32_t virtio_id, unsigned int 
 	case VIRTIO_ID_VSOCK:
 		*n = VSOCK_CTR_COUNT;
 		return vsock_counter_names;
+	case VIRTIO_ID_NET:
+		*n = NET_CTR_COUNT;
+		return net_counter_names;
 	default:
 		*n = 0;
 		return NULL;

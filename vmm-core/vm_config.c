@@ -39,6 +39,36 @@ const char *vm_config_virtio_name(uint32_t virtio_id)
 	}
 }
 
+int vm_config_parse_mac(const char *s, uint8_t mac[6])
+{
+	if (strlen(s) != 17)
+		return -EINVAL;
+	for (unsigned int i = 0; i < 6; i++) {
+		const char *p = s + 3 * i;
+		int v = 0;
+		for (unsigned int k = 0; k < 2; k++) {
+			char c = p[k];
+			int h = c >= '0' && c <= '9'   ? c - '0'
+				: c >= 'a' && c <= 'f' ? c - 'a' + 10
+				: c >= 'A' && c <= 'F' ? c - 'A' + 10
+						       : -1;
+			if (h < 0)
+				return -EINVAL;
+			v = v * 16 + h;
+		}
+		if (i < 5 && p[2] != ':')
+			return -EINVAL;
+		mac[i] = (uint8_t)v;
+	}
+	return 0;
+}
+
+void vm_config_format_mac(const uint8_t mac[6], char out[VM_MAC_STR_LEN])
+{
+	snprintf(out, VM_MAC_STR_LEN, "%02x:%02x:%02x:%02x:%02x:%02x", mac[0], mac[1], mac[2],
+		 mac[3], mac[4], mac[5]);
+}
+
 /* Control characters would let a configuration forge log lines or break
  * the guest's command line parsing; no legitimate path or id has them. */
 static bool has_control(const char *s)
@@ -87,6 +117,21 @@ static int check_dev(const struct dev_spec *d, unsigned int i, char *err, size_t
 			FAIL("device %u: vsock uds path must be 1 to %d bytes", i, VM_VSOCK_PATH_MAX);
 		if (has_control(d->path))
 			FAIL("device %u: control characters in the vsock uds path", i);
+		return 0;
+	case DEV_NET:
+		if (!d->path[0] || strlen(d->path) > VM_NET_TAP_MAX)
+			FAIL("device %u: tap name must be 1 to %d bytes", i, VM_NET_TAP_MAX);
+		if (has_control(d->path) || strchr(d->path, '/') || strchr(d->path, ' '))
+			FAIL("device %u: the tap name '%s' is not an interface name", i, d->path);
+		if (d->queues > VM_NET_MAX_QUEUES)
+			FAIL("device %u: net queues must be 1 to %d, not %u", i, VM_NET_MAX_QUEUES,
+			     d->queues);
+		if (d->mtu && (d->mtu < VM_NET_MIN_MTU || d->mtu > VM_NET_MAX_MTU))
+			FAIL("device %u: net mtu must be %d to %d, not %u", i, VM_NET_MIN_MTU,
+			     VM_NET_MAX_MTU, d->mtu);
+		if (d->has_mac && ((d->mac[0] & 1) || !(d->mac[0] | d->mac[1] | d->mac[2] |
+							     d->mac[3] | d->mac[4] | d->mac[5])))
+			FAIL("device %u: net mac must be a non-zero unicast address", i);
 		return 0;
 	default:
 		FAIL("device %u: unknown kind", i);

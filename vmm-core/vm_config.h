@@ -17,6 +17,7 @@ enum dev_kind {
 	DEV_RNG,        /* --rng: cellvm-rng started by the core */
 	DEV_VHOST_USER, /* --vhost-user: a backend someone else started */
 	DEV_VSOCK,      /* --vsock: cellvm-vsock started by the core */
+	DEV_NET,        /* --net: cellvm-net on a tap the core opens */
 };
 
 /* What the core does when a device process dies (README.md, "Device
@@ -33,6 +34,11 @@ enum dev_restart {
 #define VM_VSOCK_MIN_CID 3u  /* 0-2 are the hypervisor, local and host */
 #define VM_VSOCK_MAX_CID 0xfffffffeu /* 0xffffffff is VMADDR_CID_ANY */
 #define VM_VSOCK_PATH_MAX 96 /* room for "_<port>" in sun_path */
+#define VM_NET_TAP_MAX   15  /* IFNAMSIZ less its NUL */
+#define VM_NET_MAX_QUEUES 7  /* rx+tx pairs and a control queue fit 16 virtio-mmio queues */
+#define VM_NET_MIN_MTU   68
+#define VM_NET_MAX_MTU   65535
+#define VM_NET_DEFAULT_MTU 1500
 
 #define VM_DEFAULT_CMDLINE "console=ttyS0 reboot=k panic=1 pci=off"
 #define VM_DEFAULT_MEM_MIB 128
@@ -47,6 +53,11 @@ struct dev_spec {
 	bool read_only;
 	uint32_t guest_cid;          /* DEV_VSOCK */
 	enum dev_restart restart;    /* devices the core starts; DEV_VHOST_USER: never */
+	/* DEV_NET: path holds the tap's name. */
+	uint8_t mac[6];
+	bool has_mac;                /* false: derived from the tap name (net_tap.h) */
+	uint32_t mtu;                /* 0: VM_NET_DEFAULT_MTU */
+	uint32_t queues;             /* rx/tx queue pairs; 0: 1 */
 };
 
 struct vm_config {
@@ -75,5 +86,9 @@ const char *vm_config_virtio_name(uint32_t virtio_id);
  * strings arrive) -> the policy; -EINVAL for anything else. */
 int vm_config_restart_parse(const char *s, enum dev_restart *out);
 const char *vm_config_restart_name(enum dev_restart r);
+/* "02:00:00:00:00:01" <-> 6 bytes; parse: 0 or -EINVAL. */
+#define VM_MAC_STR_LEN 18
+int vm_config_parse_mac(const char *s, uint8_t mac[6]);
+void vm_config_format_mac(const uint8_t mac[6], char out[VM_MAC_STR_LEN]);
 
 #endif

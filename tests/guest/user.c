@@ -26,6 +26,7 @@ static const struct scenario scenarios[] = {
 	{ "rngstorm", scenario_rngstorm },
 	{ "needsreset", scenario_needsreset },
 	{ "vsock", scenario_vsock },
+	{ "net", scenario_net },
 };
 static const char demo[] = "hello,mem,smp,timer";
 

@@ -70,5 +70,6 @@ bool scenario_rngstorm(void);
 bool scenario_rng(void);
 bool scenario_needsreset(void);
 bool scenario_vsock(void);
+bool scenario_net(void);
 
 #endif

@@ -513,3 +513,44 @@ Test(jailer, netns_is_joined)
 	cr_expect_str_eq(link, want);
 	cr_expect_eq(code, 0, "%s", dump());
 }
+
+/* A jailed VM with a tap: the tap lives in the network namespace the
+ * jailer joins (--netns), owned by the jail's uid, and the unprivileged
+ * core opens it from inside the jail (/dev/net/tun is there). The probe
+ * guest's net scenario runs through it. */
+Test(jailer, jailed_vm_with_a_tap_in_its_netns)
+{
+	static const char *const setup_cmds[] = {
+		"ip netns add cvmjail",
+		"ip -n cvmjail tuntap add dev cvmnet18 mode tap user " JAIL_UID,
+		"ip -n cvmjail addr add 10.0.18.1/24 dev cvmnet18",
+		"ip -n cvmjail link set cvmnet18 up",
+	};
+	char nsfile[64] = "/run/netns/cvmjail";
+
+	need_env();
+	if (system("ip netns del cvmjail 2>/dev/null") != 0) {
+		/* There was none. */
+	}
+	for (size_t i = 0; i < sizeof(setup_cmds) / sizeof(setup_cmds[0]); i++)
+		if (system(setup_cmds[i]) != 0)
+			cr_skip_test("cannot make the test's netns and tap ('%s')", setup_cmds[i]);
+	if (access(nsfile, F_OK) != 0)
+		snprintf(nsfile, sizeof(nsfile), "/var/run/netns/cvmjail");
+	const char *const *base_args = vm_args("net");
+	const char *args[20];
+	int n = 0;
+	for (; base_args[n]; n++)
+		args[n] = base_args[n];
+	args[n++] = "--net";
+	args[n++] = "tap=cvmnet18,mac=02:00:00:00:00:18";
+	args[n] = NULL;
+	start_jailer(FLAGS("--netns", nsfile, "--copy", probe, "--copy", disk), args);
+	int code = vmrun_wait_exit(&vm, VM_TIMEOUT_MS);
+	if (system("ip netns del cvmjail") != 0) {
+		/* The L1 goes away anyway. */
+	}
+	cr_assert_eq(code, 0, "%s", dump());
+	cr_assert(strstr(vm.out, "PROBE net ok mac=02:00:00:00:00:18 status=1 "), "%s", dump());
+	cr_assert(strstr(vm.out, "PROBE done passed=1 failed=0"), "%s", dump());
+}

@@ -17,6 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "net_peer.h"
 #include "vmrun.h"
 
 #define VM_TIMEOUT_MS 60000
@@ -85,6 +86,15 @@ static void start_vm(const char *cmdline, const char *const *extra)
 			snprintf(vsock_arg, sizeof(vsock_arg), "cid=3,uds=%s/v.sock", tmpdir);
 			argv[n++] = "--vsock";
 			argv[n++] = vsock_arg;
+		} else if (strncmp(*extra, "@net=", 5) == 0) {
+			/* "@net=TAP": a tap made for the test (root, in the nested host). */
+			static char net_arg[64];
+			char msg[256];
+			if (net_tap_create(*extra + 5, "10.0.99.1", false, msg, sizeof(msg)) < 0)
+				cr_skip_test("no tap: %s", msg);
+			snprintf(net_arg, sizeof(net_arg), "tap=%s", *extra + 5);
+			argv[n++] = "--net";
+			argv[n++] = net_arg;
 		} else {
 			argv[n++] = (char *)*extra;
 		}
@@ -343,4 +353,38 @@ Test(sandbox, device_command_line_and_environment)
 			  "the device inherited %s", buf + off);
 	cr_assert_eq(vmrun_write(&vm, "bye\n"), 0);
 	cr_assert_eq(vmrun_wait_exit(&vm, VM_TIMEOUT_MS), 0, "%s", dump());
+}
+
+/* cellvm-net: locked down like every device, and its own filter's kill
+ * takes only it. */
+Test(sandbox, net_device_is_locked_down)
+{
+	start_vm("probe=serial", EXTRA("@net=cvmnet21"));
+	cr_assert(vmrun_wait_for(&vm, "PROBE serial waiting", VM_TIMEOUT_MS), "%s", dump());
+	pid_t dev = test_child_named(vm.pid, "cellvm-net");
+	cr_assert_gt(dev, 0, "no cellvm-net child%s", dump());
+	expect_locked_down(dev, "cellvm-net");
+	expect_empty_root(dev, "cellvm-net");
+	cr_assert_eq(vmrun_write(&vm, "bye\n"), 0);
+	cr_assert_eq(vmrun_wait_exit(&vm, VM_TIMEOUT_MS), 0, "%s", dump());
+	net_tap_delete("cvmnet21");
+}
+
+Test(sandbox, forbidden_syscall_kills_only_the_net_process)
+{
+	char why[64];
+
+	setenv("CELLVM_TEST_SYSCALL", "net@2000", 1);
+	start_vm("probe=serial", EXTRA("@net=cvmnet22", "--rng"));
+	cr_assert(vmrun_wait_for(&vm, "PROBE serial waiting", VM_TIMEOUT_MS), "%s", dump());
+	snprintf(why, sizeof(why), "net0: device process was killed by signal %d", SIGSYS);
+	for (int waited = 0; !strstr(vm.err, why); waited += 100) {
+		cr_assert_lt(waited, 30000, "no '%s'%s", why, dump());
+		vmrun_wait_for(&vm, "\x01never\x01", 100);
+	}
+	/* The VM and its other device live on. */
+	cr_assert_gt(test_child_named(vm.pid, "cellvm-rng"), 0, "%s", dump());
+	cr_assert_eq(vmrun_write(&vm, "bye\n"), 0);
+	cr_assert_eq(vmrun_wait_exit(&vm, VM_TIMEOUT_MS), 0, "%s", dump());
+	net_tap_delete("cvmnet22");
 }

@@ -36,7 +36,7 @@ static int set_str(char *dst, size_t cap, const char *src, const char *what, cha
 static struct dev_spec *add_dev(struct vm_config *c, char *err, size_t errlen)
 {
 	if (c->ndevs >= VM_MAX_DEVICES) {
-		snprintf(err, errlen, "at most %d devices (drives, rng, vhost_user and vsock together)",
+		snprintf(err, errlen, "at most %d devices (drives, rng, vhost_user, vsock and nets together)",
 			 VM_MAX_DEVICES);
 		return NULL;
 	}
@@ -130,6 +130,25 @@ int api_config_from_msg(const Cellvm__Config *m, struct vm_config *out, char *er
 		if (vm_config_restart_parse(m->vsock->restart, &d->restart) < 0)
 			FAIL("vsock.restart must be \"on-failure\" or \"never\"");
 	}
+	for (size_t i = 0; i < m->n_nets; i++) {
+		const Cellvm__Net *n = m->nets[i];
+		struct dev_spec *d = add_dev(out, err, errlen);
+		if (!d)
+			return -EINVAL;
+		d->kind = DEV_NET;
+		snprintf(what, sizeof(what), "nets[%zu].tap", i);
+		if ((ret = set_str(d->path, VM_NET_TAP_MAX + 1, n->tap, what, err, errlen)) < 0)
+			return ret;
+		if (!d->path[0])
+			FAIL("nets[%zu].tap is required", i);
+		if (n->mac && n->mac[0]) {
+			if (vm_config_parse_mac(n->mac, d->mac) < 0)
+				FAIL("nets[%zu].mac must look like 02:00:00:00:00:01", i);
+			d->has_mac = true;
+		}
+		d->mtu = n->mtu;
+		d->queues = n->queues;
+	}
 	if (!out->kernel[0])
 		FAIL("boot_source.kernel is required");
 	return vm_config_check(out, err, errlen);
@@ -181,6 +200,23 @@ static int add_vsock(Cellvm__Config *m, const struct dev_spec *d)
 	return m->vsock->uds_path && m->vsock->restart ? 0 : -ENOMEM;
 }
 
+static int add_net(Cellvm__Config *m, const struct dev_spec *d)
+{
+	Cellvm__Net *n = api_msg_new(&cellvm__net__descriptor);
+	char mac[VM_MAC_STR_LEN] = "";
+
+	if (!n)
+		return -ENOMEM;
+	m->nets[m->n_nets++] = n;
+	if (d->has_mac)
+		vm_config_format_mac(d->mac, mac);
+	n->tap = api_strdup(d->path);
+	n->mac = api_strdup(mac);
+	n->mtu = d->mtu;
+	n->queues = d->queues;
+	return n->tap && n->mac ? 0 : -ENOMEM;
+}
+
 Cellvm__Config *api_config_to_msg(const struct vm_config *c)
 {
 	Cellvm__Config *m = api_msg_new(&cellvm__config__descriptor);
@@ -193,8 +229,10 @@ Cellvm__Config *api_config_to_msg(const struct vm_config *c)
 	if (c->ndevs) {
 		m->drives = calloc(c->ndevs, sizeof(*m->drives));
 		m->vhost_user = calloc(c->ndevs, sizeof(*m->vhost_user));
+		m->nets = calloc(c->ndevs, sizeof(*m->nets));
 	}
-	if (!m->machine || !m->boot_source || (c->ndevs && (!m->drives || !m->vhost_user)))
+	if (!m->machine || !m->boot_source ||
+	    (c->ndevs && (!m->drives || !m->vhost_user || !m->nets)))
 		goto fail;
 	m->machine->vcpus = c->cpus;
 	m->machine->mem_mib = c->mem_mib;
@@ -218,6 +256,9 @@ Cellvm__Config *api_config_to_msg(const struct vm_config *c)
 		case DEV_VSOCK:
 			ret = add_vsock(m, d);
 			break;
+		case DEV_NET:
+			ret = add_net(m, d);
+			break;
 		case DEV_VHOST_USER:
 		default:
 			ret = add_vhost_user(m, d);
@@ -234,6 +275,10 @@ Cellvm__Config *api_config_to_msg(const struct vm_config *c)
 	if (!m->n_vhost_user) {
 		free(m->vhost_user);
 		m->vhost_user = NULL;
+	}
+	if (!m->n_nets) {
+		free(m->nets);
+		m->nets = NULL;
 	}
 	return m;
 fail:

@@ -11,7 +11,7 @@
 
 #include <sys/types.h>
 
-#define DEV_SPAWN_MAX_FDS  4
+#define DEV_SPAWN_MAX_FDS  8  /* cellvm-net: a tap fd per queue pair and the counters */
 #define DEV_SPAWN_MAX_ARGS 16
 
 struct dev_proc {

@@ -1,6 +1,7 @@
 #include "devices.h"
 #include "layout.h"
 #include "log.h"
+#include "net_tap.h"
 #include "vu_listen.h"
 
 #include <errno.h>
@@ -128,6 +129,47 @@ static int spawn_vsock(const struct dev_spec *s, struct dev_proc *p, const struc
 	return 0;
 }
 
+/* The core opens the tap, one fd per queue pair, and the device gets
+ * them (fds 4...) and never opens anything itself. */
+static int spawn_net(const struct dev_spec *s, struct dev_proc *p, const struct dev_metrics **page)
+{
+	const char *args[DEV_SPAWN_MAX_ARGS + 1];
+	char tap_fds[64] = "", mac[VM_MAC_STR_LEN], mtu[16], metrics_num[16];
+	int fds[DEV_SPAWN_MAX_FDS];
+	unsigned int n = 0, nq = s->queues ? s->queues : 1, nfds = nq;
+	uint8_t addr[6];
+	int ret;
+
+	if ((ret = net_tap_open(s->path, nq, fds)) < 0)
+		return ret;
+	for (unsigned int i = 0; i < nq; i++) {
+		size_t len = strlen(tap_fds);
+		snprintf(tap_fds + len, sizeof(tap_fds) - len, "%s%u", i ? "," : "", 4 + i);
+	}
+	if (s->has_mac)
+		memcpy(addr, s->mac, sizeof(addr));
+	else
+		net_tap_default_mac(s->path, addr);
+	vm_config_format_mac(addr, mac);
+	snprintf(mtu, sizeof(mtu), "%u", s->mtu ? s->mtu : VM_NET_DEFAULT_MTU);
+	args[n++] = "--fd";
+	args[n++] = "3";
+	args[n++] = "--tap-fds";
+	args[n++] = tap_fds;
+	args[n++] = "--mac";
+	args[n++] = mac;
+	args[n++] = "--mtu";
+	args[n++] = mtu;
+	add_metrics_page(page, args, &n, fds, &nfds, metrics_num, sizeof(metrics_num));
+	args[n] = NULL;
+	log_info("net: tap %s, mac %s, mtu %s, %u queue pair%s", s->path, mac, mtu, nq,
+		 nq > 1 ? "s" : "");
+	ret = dev_spawn(p, "cellvm-net", args, fds, nfds);
+	for (unsigned int i = 0; i < nfds; i++)
+		close(fds[i]);
+	return ret;
+}
+
 static int virtio_device_open(const struct dev_spec *s, struct dev_proc *p, int *sock,
 			      uint32_t *virtio_id, const struct dev_metrics **page,
 			      struct vsock_host **vsock, struct dev_respawn *k)
@@ -148,6 +190,10 @@ static int virtio_device_open(const struct dev_spec *s, struct dev_proc *p, int 
 	case DEV_VSOCK:
 		*virtio_id = VIRTIO_ID_VSOCK;
 		ret = spawn_vsock(s, p, page, vsock, k);
+		break;
+	case DEV_NET:
+		*virtio_id = VIRTIO_ID_NET;
+		ret = spawn_net(s, p, page);
 		break;
 	case DEV_VHOST_USER:
 	default:
@@ -172,8 +218,8 @@ static int virtio_device_open(const struct dev_spec *s, struct dev_proc *p, int 
 
 int virtio_devices_create(struct virtio_devices *vd, struct vm *vm, const struct vm_config *cfg)
 {
-	unsigned int counts[4] = { 0 };
-	static const char *const prefix[] = { "blk", "rng", "vu", "vsock" };
+	unsigned int counts[5] = { 0 };
+	static const char *const prefix[] = { "blk", "rng", "vu", "vsock", "net" };
 	int ret;
 
 	memset(vd, 0, sizeof(*vd));

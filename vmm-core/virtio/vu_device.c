@@ -27,6 +27,7 @@ static uint32_t vu_device_config_len(uint32_t virtio_id)
 	switch (virtio_id) {
 	case VIRTIO_ID_BLOCK: return 60; /* struct virtio_blk_config up to write_zeroes */
 	case VIRTIO_ID_VSOCK: return 8;  /* struct virtio_vsock_config: le64 guest_cid */
+	case VIRTIO_ID_NET: return 12;   /* struct virtio_net_config up to mtu */
 	default: return 0;
 	}
 }

@@ -17,4 +17,5 @@ const char *const net_counter_names[NET_CTR_COUNT] = {
 	[NET_CTR_RX_NO_BUFFERS] = "rx_no_buffers",
 	[NET_CTR_CTRL_OK] = "ctrl_ok",
 	[NET_CTR_CTRL_ERRORS] = "ctrl_errors",
+	[NET_CTR_TX_RESTART_LOST] = "tx_restart_lost",
 };

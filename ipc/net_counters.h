@@ -22,6 +22,7 @@ enum net_counter {
 	NET_CTR_RX_NO_BUFFERS,   /* times the tap stopped being read: the guest had no buffers */
 	NET_CTR_CTRL_OK,         /* control commands accepted (VIRTIO_NET_CTRL_MQ) */
 	NET_CTR_CTRL_ERRORS,     /* control commands refused or malformed */
+	NET_CTR_TX_RESTART_LOST, /* chains a dead cellvm-net had taken, completed unsent by its successor */
 	NET_CTR_COUNT,
 };
 

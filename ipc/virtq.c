@@ -148,7 +148,10 @@ int virtq_pop(struct virtq *vq, struct virtq_chain *chain)
 	if (vq->resubmit_pos < vq->resubmit_n) {
 		/* Already marked inflight by the process that took it. */
 		head = vq->resubmit[vq->resubmit_pos++];
-		return virtq_read_chain(vq, head, chain) < 0 ? -EIO : 1;
+		if (virtq_read_chain(vq, head, chain) < 0)
+			return -EIO;
+		chain->resubmitted = true;
+		return 1;
 	}
 	/* Acquire: the ring entries and descriptors the driver wrote before
 	 * bumping idx must be visible to the reads below. */
@@ -164,6 +167,7 @@ int virtq_pop(struct virtq *vq, struct virtq_chain *chain)
 	chain->head = head;
 	chain->n_out = chain->n_in = 0;
 	chain->out_len = chain->in_len = 0;
+	chain->resubmitted = false;
 	if (virtq_walk(vq, chain, head) < 0)
 		return virtq_fail(vq);
 	/* Marked before last_avail moves on: a crash between the two leaves

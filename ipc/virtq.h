@@ -84,6 +84,7 @@ struct virtq_chain {
 	unsigned int n_out;         /* device-readable segments: iov[0..n_out) */
 	unsigned int n_in;          /* device-writable segments: iov[n_out..n_out+n_in) */
 	uint64_t out_len, in_len;   /* bytes in each direction */
+	bool resubmitted;           /* taken by a process that died before returning it */
 	struct iovec iov[VIRTQ_MAX_CHAIN_IOV];
 };
 

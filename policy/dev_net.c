@@ -31,6 +31,11 @@ static const struct policy_rule dev_net[] = {
 	ALLOW_IF(newfstatat, ARG_EQ(3, AT_EMPTY_PATH)),
 	ALLOW_FCNTL(F_GETFL),  /* kick/call fds are made non-blocking */
 	ALLOW_FCNTL(F_SETFL),
+	/* GET_INFLIGHT_FD: the tracking region is a memfd we size and hand
+	 * out (README.md, "Device restart"). */
+	ALLOW(memfd_create),
+	ALLOW(ftruncate),
+	ALLOW_FCNTL(F_DUPFD_CLOEXEC),
 };
 
 const struct policy_table policy_dev_net = POLICY_TABLE(dev_net);

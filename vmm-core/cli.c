@@ -30,7 +30,7 @@ const char *cli_usage(void)
 	       "                       virtio-vsock served by cellvm-vsock: host clients connect to\n"
 	       "                       PATH and send \"CONNECT <port>\\n\"; guest connections reach\n"
 	       "                       PATH_<port>\n"
-	       "  --net tap=NAME[,mac=MAC][,mtu=N][,queues=N]\n"
+	       "  --net tap=NAME[,mac=MAC][,mtu=N][,queues=N][,restart=on-failure|never]\n"
 	       "                       virtio-net on an existing tap, served by cellvm-net\n"
 	       "                       (repeatable; queues: rx/tx pairs, 1..7)\n"
 	       "\n"
@@ -200,7 +200,7 @@ bad:
 	return -EINVAL;
 }
 
-/* tap=NAME[,mac=MAC][,mtu=N][,queues=N] in any order; tap is required.
+/* tap=NAME[,mac=MAC][,mtu=N][,queues=N][,restart=...] in any order; tap is required.
  * Ranges are vm_config_check's. */
 static int parse_net(struct dev_spec *d, const char *arg, char *err, size_t errlen)
 {
@@ -243,7 +243,7 @@ static int parse_net(struct dev_spec *d, const char *arg, char *err, size_t errl
 				return -EINVAL;
 			}
 			d->queues = (uint32_t)v;
-		} else {
+		} else if (parse_restart_key(d, p, len) != 1) {
 			goto bad;
 		}
 		p += len;
@@ -254,7 +254,7 @@ static int parse_net(struct dev_spec *d, const char *arg, char *err, size_t errl
 		goto bad;
 	return 0;
 bad:
-	snprintf(err, errlen, "--net takes tap=NAME[,mac=MAC][,mtu=N][,queues=N], not '%s'", arg);
+	snprintf(err, errlen, "--net takes tap=NAME[,mac=MAC][,mtu=N][,queues=N][,restart=on-failure|never], not '%s'", arg);
 	return -EINVAL;
 }
 

@@ -15,6 +15,7 @@
 #include "net_opts.h"
 #include "policy/policy.h"
 #include "sandbox.h"
+#include "vu_inflight.h"
 #include "vu_listen.h"
 
 #define PROG "cellvm-net"
@@ -113,7 +114,10 @@ int main(int argc, char **argv)
 	unsigned int nkeep = 4;
 	for (unsigned int i = 0; i < o.pairs; i++)
 		keep[nkeep++] = o.tap_fds[i];
-	struct sandbox_limits lim = { .keep_fds = keep, .n_keep = nkeep };
+	/* RLIMIT_FSIZE: no file is written, but the inflight region's memfd
+	 * (GET_INFLIGHT_FD) is sized by ftruncate, which the limit governs. */
+	struct sandbox_limits lim = { .keep_fds = keep, .n_keep = nkeep,
+				      .max_file_bytes = vu_inflight_max_bytes(d->ops.num_queues) };
 	if (sandbox_enter(&sb, POLICY_DEV_NET, &lim, PROG) < 0)
 		goto out;
 	fprintf(stderr,

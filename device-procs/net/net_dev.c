@@ -143,6 +143,10 @@ void net_dev_init_ops(struct net_dev *d)
 		.features = net_engine_device_features(&d->eng) |
 			    (1ull << VHOST_USER_F_PROTOCOL_FEATURES),
 		.num_queues = 2 * d->eng.cfg.pairs + 1,
+		/* A restarted cellvm-net finds the chains its predecessor had
+		 * taken: rx ones are filled again, tx ones completed unsent
+		 * (net_engine_tx), so no frame goes out twice. */
+		.protocol_features = 1ull << VHOST_USER_PROTOCOL_F_INFLIGHT_SHMFD,
 		.get_config = net_get_config,
 		.queue_ready = net_queue_ready,
 		.queue_stop = net_queue_stop,

@@ -118,7 +118,10 @@ static void net_engine_attach_queues(struct net_engine *e)
 		struct net_pair *q = &e->pair[p];
 		if (q->attached != want && e->cfg.tap_ioctls && e->cfg.pairs > 1) {
 			struct ifreq ifr = { .ifr_flags = want ? IFF_ATTACH_QUEUE : IFF_DETACH_QUEUE };
-			if (ioctl(q->tap_fd, TUNSETQUEUE, &ifr) < 0)
+			/* EINVAL: the queue is in that state already, as a
+			 * restarted cellvm-net finds the fds its predecessor
+			 * detached (the state belongs to the open file). */
+			if (ioctl(q->tap_fd, TUNSETQUEUE, &ifr) < 0 && errno != EINVAL)
 				continue;
 		}
 		/* A pair coming back may have buffers posted (and kicked) while

@@ -121,7 +121,15 @@ int net_engine_tx(struct net_engine *e, unsigned int pair, struct virtq *vq)
 				break;
 			}
 		}
-		enum tx_verdict v = tx_frame(e, q, q->tx_chain);
+		enum tx_verdict v = TX_DROPPED;
+		if (q->tx_chain->resubmitted) {
+			/* Its process died between taking it and returning it:
+			 * the frame may already be on the tap. Lost is what a
+			 * wire may do; sent twice is not. */
+			net_count(e, NET_CTR_TX_RESTART_LOST, 1);
+		} else {
+			v = tx_frame(e, q, q->tx_chain);
+		}
 		if (v == TX_AGAIN) {
 			/* No kick needed while we wait for the tap: the held
 			 * chain is retried when it is writable. */

@@ -61,10 +61,11 @@ static void *serve_conn(void *arg)
 {
 	struct conn_arg a = *(struct conn_arg *)arg;
 	struct net_peer_conn c = { .sum = VSOCK_SUM_INIT };
-	static __thread uint8_t buf[64 << 10];
+	static __thread uint8_t buf[64 << 10], flood[64 << 10];
 	bool bad = false;
 
 	free(arg);
+	vsock_pattern_fill(flood, sizeof(flood), 1, 0);
 	for (;;) {
 		struct pollfd pf[2] = { { .fd = a.fd, .events = POLLIN },
 					{ .fd = a.p->stop_efd, .events = POLLIN } };
@@ -80,10 +81,15 @@ static void *serve_conn(void *arg)
 			bad = a.p->mode == NET_PEER_ECHO;
 			break;
 		}
+		uint64_t mismatched = 0;
+		if (a.p->mode == NET_PEER_SINK)
+			for (ssize_t i = 0; i < n; i++)
+				mismatched += buf[i] != flood[(c.len + (uint64_t)i) % sizeof(flood)];
 		c.len += (uint64_t)n;
 		c.sum = vsock_sum(c.sum, buf, (size_t)n);
 		pthread_mutex_lock(&a.p->lock);
 		a.p->bytes += (uint64_t)n;
+		a.p->sink_mismatched += mismatched;
 		pthread_mutex_unlock(&a.p->lock);
 		if (a.p->mode == NET_PEER_ECHO) {
 			for (ssize_t off = 0; off < n;) {
@@ -207,6 +213,14 @@ uint64_t net_peer_bytes(struct net_peer *p)
 {
 	pthread_mutex_lock(&p->lock);
 	uint64_t b = p->bytes;
+	pthread_mutex_unlock(&p->lock);
+	return b;
+}
+
+uint64_t net_peer_sink_mismatched(struct net_peer *p)
+{
+	pthread_mutex_lock(&p->lock);
+	uint64_t b = p->sink_mismatched;
 	pthread_mutex_unlock(&p->lock);
 	return b;
 }

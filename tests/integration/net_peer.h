@@ -2,7 +2,8 @@
  * tuntap, an address, up) and a TCP server on it, each connection served
  * by its own thread: echo (everything back, then close after the
  * client's half-close, recording length and FNV-1a sum) or sink (read
- * and count until the client goes). */
+ * and count until the client goes, checking every byte against the
+ * stream `netcheck flood` sends: its 64 KiB pattern buffer, repeated). */
 #ifndef CELLVM_TEST_NET_PEER_H
 #define CELLVM_TEST_NET_PEER_H
 
@@ -30,6 +31,7 @@ struct net_peer {
 	unsigned int nconns;
 	struct net_peer_conn conns[NET_PEER_MAX_CONNS];
 	uint64_t bytes;   /* all connections */
+	uint64_t sink_mismatched; /* sink: bytes unlike netcheck flood's stream */
 	unsigned int errors;
 };
 
@@ -46,6 +48,7 @@ void net_peer_stop(struct net_peer *p);
  * by an earlier call, and claims it. */
 bool net_peer_claim(struct net_peer *p, uint64_t len, uint64_t sum);
 uint64_t net_peer_bytes(struct net_peer *p);
+uint64_t net_peer_sink_mismatched(struct net_peer *p);
 unsigned int net_peer_conns(struct net_peer *p);
 
 #endif

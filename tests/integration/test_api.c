@@ -205,17 +205,9 @@ static void probe_config(char *buf, size_t len, const struct env *e, const char 
 		 e->probe, cmdline, devices ? devices : "");
 }
 
-static unsigned int count(const char *hay, const char *needle)
-{
-	unsigned int n = 0;
-	for (const char *p = hay ? strstr(hay, needle) : NULL; p; p = strstr(p + 1, needle))
-		n++;
-	return n;
-}
-
 static unsigned int progress_lines(void)
 {
-	return count(vm.out, PROGRESS);
+	return test_count(vm.out, PROGRESS);
 }
 
 static void wait_progress_beyond(unsigned int n, int timeout_ms)

@@ -88,14 +88,6 @@ static bool wait_err(const char *needle, int timeout_ms)
 	return true;
 }
 
-static unsigned int count(const char *hay, const char *needle)
-{
-	unsigned int n = 0;
-	for (const char *p = hay; p && (p = strstr(p, needle)); p += strlen(needle))
-		n++;
-	return n;
-}
-
 /* The blkstorm ok line, its image check, and no reset anywhere. */
 static void expect_storm_survived(unsigned int min_restarts)
 {
@@ -115,7 +107,7 @@ static void expect_storm_survived(unsigned int min_restarts)
 	/* The host's view of the image: every byte the last pass wrote. */
 	cr_assert(test_check_pattern(img, seed, msg, sizeof(msg)), "%s%s", msg, dump());
 	cr_assert(!strstr(vm.err, "NEEDS_RESET"), "%s", dump());
-	cr_assert_geq(count(vm.err, "blk0: device restored ("), min_restarts, "%s", dump());
+	cr_assert_geq(test_count(vm.err, "blk0: device restored ("), min_restarts, "%s", dump());
 }
 
 Test(restart, blk_sigkilled_again_and_again_at_qd32_loses_nothing)
@@ -130,7 +122,7 @@ Test(restart, blk_sigkilled_again_and_again_at_qd32_loses_nothing)
 	 * which the budget ends (the test below). */
 	for (int waited = 0; !vmrun_wait_for(&vm, "PROBE blkstorm verifying", 300); waited += 300) {
 		cr_assert_lt(waited, VM_TIMEOUT_MS, "the guest never finished writing%s", dump());
-		if (count(vm.err, "blk0: device restored (") < kills)
+		if (test_count(vm.err, "blk0: device restored (") < kills)
 			continue;
 		pid_t blk = test_child_named(vm.pid, "cellvm-blk");
 		if (blk > 0 && blk != last && kill(blk, SIGKILL) == 0) {
@@ -168,7 +160,7 @@ Test(restart, crash_loop_uses_up_the_budget_and_the_vm_runs_on)
 		  "the core did not give up%s", dump());
 	cr_assert(wait_err("the guest sees NEEDS_RESET, the VM keeps running", 5000),
 		  "%s", dump());
-	cr_assert_eq(count(vm.err, "blk0: device restored ("), 5, "%s", dump());
+	cr_assert_eq(test_count(vm.err, "blk0: device restored ("), 5, "%s", dump());
 	vmrun_write(&vm, "done\n");
 	int code = vmrun_wait_exit(&vm, VM_TIMEOUT_MS);
 	cr_assert_eq(code, 0, "exit status %d%s", code, dump());
@@ -190,7 +182,7 @@ Test(restart, rng_sigkilled_again_and_again_answers_every_request_once)
 	     waited += 300) {
 		vmrun_wait_for(&vm, "PROBE rngstorm ok", 300);
 		cr_assert_lt(waited, VM_TIMEOUT_MS, "the guest never finished%s", dump());
-		if (count(vm.err, "rng0: device restored (") < kills)
+		if (test_count(vm.err, "rng0: device restored (") < kills)
 			continue;
 		pid_t rng = test_child_named(vm.pid, "cellvm-rng");
 		if (rng > 0 && rng != last && kill(rng, SIGKILL) == 0) {
@@ -204,7 +196,7 @@ Test(restart, rng_sigkilled_again_and_again_answers_every_request_once)
 	cr_assert(strstr(line, " config_irqs=0") && strstr(line, " status=0xf "), "%s", line);
 	cr_assert_eq(code, 0, "exit status %d%s", code, dump());
 	cr_assert_geq(kills, 3, "%s", dump());
-	cr_assert_geq(count(vm.err, "rng0: device restored ("), kills - 1, "%s", dump());
+	cr_assert_geq(test_count(vm.err, "rng0: device restored ("), kills - 1, "%s", dump());
 	cr_assert(!strstr(vm.err, "NEEDS_RESET"), "%s", dump());
 }
 

@@ -50,14 +50,6 @@ static const char *dump(void)
 	return buf;
 }
 
-static unsigned int count(const char *hay, const char *needle)
-{
-	unsigned int n = 0;
-	for (const char *p = hay; p && (p = strstr(p, needle)); p += strlen(needle))
-		n++;
-	return n;
-}
-
 static uint64_t key_of(const char *line, const char *k)
 {
 	uint64_t v = 0;
@@ -92,7 +84,7 @@ Test(restart_linux, blkcheck_o_direct_writers_survive_twenty_sigkills_of_cellvm_
 	     waited += 200) {
 		cr_assert_lt(waited, RUN_MS, "blkcheck never finished%s", dump());
 		vmrun_wait_for(&vm, LINUX_SAYS "blkcheck ", 200);
-		if (count(vm.err, "blk0: device restored (") < kills)
+		if (test_count(vm.err, "blk0: device restored (") < kills)
 			continue;
 		pid_t blk = test_child_named(vm.pid, "cellvm-blk");
 		if (blk > 0 && blk != last && kill(blk, SIGKILL) == 0) {
@@ -115,6 +107,6 @@ Test(restart_linux, blkcheck_o_direct_writers_survive_twenty_sigkills_of_cellvm_
 		cr_assert_eq(st & 0x40, 0, "the guest saw NEEDS_RESET%s", dump());
 	}
 	cr_assert_geq(kills, 5, "too few kills landed before blkcheck finished%s", dump());
-	cr_assert_geq(count(vm.err, "blk0: device restored ("), kills, "%s", dump());
+	cr_assert_geq(test_count(vm.err, "blk0: device restored ("), kills, "%s", dump());
 	cr_assert(test_check_pattern(disk, final_seed, msg, sizeof(msg)), "%s%s", msg, dump());
 }

@@ -261,6 +261,15 @@ static bool comm_is(pid_t pid, const char *name)
 	return !strcmp(comm, name);
 }
 
+unsigned int test_count(const char *hay, const char *needle)
+{
+	unsigned int n = 0;
+
+	for (const char *p = hay; p && (p = strstr(p, needle)); p += strlen(needle))
+		n++;
+	return n;
+}
+
 pid_t test_child_named(pid_t parent, const char *name)
 {
 	char dir[64];

@@ -54,6 +54,8 @@ bool test_wait_path(const char *path, int timeout_ms);
 /* A child process of parent (any of its threads' children, from
  * /proc/PID/task/TID/children) whose comm is name; -1 if none. */
 pid_t test_child_named(pid_t parent, const char *name);
+/* How many times needle occurs in hay (not overlapping; 0 for NULL hay). */
+unsigned int test_count(const char *hay, const char *needle);
 
 /* Disk images. A sparse file of `bytes` bytes: 0 or -errno. */
 int test_make_image(const char *path, uint64_t bytes);

@@ -49,6 +49,12 @@ Test(restart_config, cli_policy_per_device_defaults_to_on_failure)
 		     "%s", err);
 	cr_assert_eq(opts.vm.devs[0].restart, DEV_RESTART_NEVER);
 	cr_assert_eq(opts.vm.devs[1].restart, DEV_RESTART_ON_FAILURE);
+
+	cr_assert_eq(cli(err, ARGS("--net", "tap=t0", "--net", "tap=t1,restart=never,queues=2")), 0,
+		     "%s", err);
+	cr_assert_eq(opts.vm.devs[0].restart, DEV_RESTART_ON_FAILURE);
+	cr_assert_eq(opts.vm.devs[1].restart, DEV_RESTART_NEVER);
+	cr_assert_eq(opts.vm.devs[1].queues, 2);
 }
 
 Test(restart_config, cli_refuses_bad_policies)
@@ -64,6 +70,8 @@ Test(restart_config, cli_refuses_bad_policies)
 	cr_assert_eq(cli(err, ARGS("--vsock", "cid=3,uds=/tmp/v,restart=no")), -EINVAL);
 	cr_assert_eq(cli(err, ARGS("--vhost-user", "blk,socket=/s,restart=maybe")), -EINVAL);
 	cr_assert_eq(cli(err, ARGS("--vhost-user", "blk,socket=/s,bogus")), -EINVAL);
+	cr_assert_eq(cli(err, ARGS("--net", "tap=t0,restart=later")), -EINVAL);
+	cr_assert(strstr(err, "--net"), "%s", err);
 }
 
 /* Someone else's backend is left alone unless asked; then the core
@@ -100,14 +108,18 @@ Test(restart_config, config_file_and_api_round_trip)
 		"{ \"boot_source\": { \"kernel\": \"k\" },"
 		"  \"drives\": [ { \"path\": \"a\", \"restart\": \"never\" }, { \"path\": \"b\" } ],"
 		"  \"rng\": { \"restart\": \"on-failure\" },"
-		"  \"vsock\": { \"guest_cid\": 3, \"uds_path\": \"/tmp/v\", \"restart\": \"never\" } }";
+		"  \"vsock\": { \"guest_cid\": 3, \"uds_path\": \"/tmp/v\", \"restart\": \"never\" },"
+		"  \"nets\": [ { \"tap\": \"t0\", \"restart\": \"never\" }, { \"tap\": \"t1\" } ] }";
 
 	cr_assert_eq(file(text, err), 0, "%s", err);
-	cr_assert_eq(cfg.ndevs, 4);
+	cr_assert_eq(cfg.ndevs, 6);
 	cr_assert_eq(cfg.devs[0].restart, DEV_RESTART_NEVER);
 	cr_assert_eq(cfg.devs[1].restart, DEV_RESTART_ON_FAILURE);
 	cr_assert_eq(cfg.devs[2].restart, DEV_RESTART_ON_FAILURE);
 	cr_assert_eq(cfg.devs[3].restart, DEV_RESTART_NEVER);
+	cr_assert_eq(cfg.devs[4].kind, DEV_NET);
+	cr_assert_eq(cfg.devs[4].restart, DEV_RESTART_NEVER);
+	cr_assert_eq(cfg.devs[5].restart, DEV_RESTART_ON_FAILURE);
 
 	/* back out the way info reports the configuration */
 	Cellvm__Config *m = api_config_to_msg(&cfg);
@@ -116,6 +128,8 @@ Test(restart_config, config_file_and_api_round_trip)
 	cr_assert_str_eq(m->drives[1]->restart, "");
 	cr_assert_str_eq(m->rng->restart, "");
 	cr_assert_str_eq(m->vsock->restart, "never");
+	cr_assert_str_eq(m->nets[0]->restart, "never");
+	cr_assert_str_eq(m->nets[1]->restart, "");
 	static struct vm_config again;
 	cr_assert_eq(api_config_from_msg(m, &again, err, sizeof(err)), 0, "%s", err);
 	for (unsigned int i = 0; i < cfg.ndevs; i++)
@@ -136,6 +150,9 @@ Test(restart_config, config_file_refuses_bad_policies)
 	cr_assert_lt(file("{ \"boot_source\": { \"kernel\": \"k\" }, \"vsock\": { \"guest_cid\": 3,"
 			  " \"uds_path\": \"/v\", \"restart\": \"NEVER\" } }", err), 0);
 	cr_assert(strstr(err, "vsock.restart"), "%s", err);
+	cr_assert_lt(file("{ \"boot_source\": { \"kernel\": \"k\" }, \"nets\": [ { \"tap\": \"t0\","
+			  " \"restart\": \"off\" } ] }", err), 0);
+	cr_assert(strstr(err, "nets[0].restart"), "%s", err);
 }
 
 Test(restart_budget, five_in_a_minute_then_no_more)

@@ -148,6 +148,8 @@ int api_config_from_msg(const Cellvm__Config *m, struct vm_config *out, char *er
 		}
 		d->mtu = n->mtu;
 		d->queues = n->queues;
+		if (vm_config_restart_parse(n->restart, &d->restart) < 0)
+			FAIL("nets[%zu].restart must be \"on-failure\" or \"never\"", i);
 	}
 	if (!out->kernel[0])
 		FAIL("boot_source.kernel is required");
@@ -214,7 +216,8 @@ static int add_net(Cellvm__Config *m, const struct dev_spec *d)
 	n->mac = api_strdup(mac);
 	n->mtu = d->mtu;
 	n->queues = d->queues;
-	return n->tap && n->mac ? 0 : -ENOMEM;
+	n->restart = api_strdup(restart_str(d));
+	return n->tap && n->mac && n->restart ? 0 : -ENOMEM;
 }
 
 Cellvm__Config *api_config_to_msg(const struct vm_config *c)

@@ -131,7 +131,8 @@ static int spawn_vsock(const struct dev_spec *s, struct dev_proc *p, const struc
 
 /* The core opens the tap, one fd per queue pair, and the device gets
  * them (fds 4...) and never opens anything itself. */
-static int spawn_net(const struct dev_spec *s, struct dev_proc *p, const struct dev_metrics **page)
+static int spawn_net(const struct dev_spec *s, struct dev_proc *p, const struct dev_metrics **page,
+		     struct dev_respawn *k)
 {
 	const char *args[DEV_SPAWN_MAX_ARGS + 1];
 	char tap_fds[64] = "", mac[VM_MAC_STR_LEN], mtu[16], metrics_num[16];
@@ -164,7 +165,7 @@ static int spawn_net(const struct dev_spec *s, struct dev_proc *p, const struct 
 	args[n] = NULL;
 	log_info("net: tap %s, mac %s, mtu %s, %u queue pair%s", s->path, mac, mtu, nq,
 		 nq > 1 ? "s" : "");
-	ret = dev_spawn(p, "cellvm-net", args, fds, nfds);
+	ret = dev_respawn_first(k, p, "cellvm-net", args, fds, nfds);
 	for (unsigned int i = 0; i < nfds; i++)
 		close(fds[i]);
 	return ret;
@@ -193,7 +194,7 @@ static int virtio_device_open(const struct dev_spec *s, struct dev_proc *p, int 
 		break;
 	case DEV_NET:
 		*virtio_id = VIRTIO_ID_NET;
-		ret = spawn_net(s, p, page);
+		ret = spawn_net(s, p, page, k);
 		break;
 	case DEV_VHOST_USER:
 	default:

@@ -1,7 +1,7 @@
 /* Section "linux-net": Debian's kernel with its own virtio_net driver
  * (cellvm.test=netbench: tests/linux/netcheck bench) streams TCP to a
- * host sink for cellvm.bench-seconds, then four streams at once as long,
- * then plays 1-byte ping-pong as long, through one tap the section makes (root only):
+ * host sink for cellvm.bench-seconds, then plays 1-byte ping-pong as
+ * long, through one tap the section makes (root only):
  *
  *   cellvm       cellvm + cellvm-net (--net tap=...)
  *   qemu         QEMU microvm, its built-in virtio-net-device on the same
@@ -28,14 +28,14 @@
 #define GUEST_MAC "02:00:00:00:00:50"
 
 enum { NCOL_CV, NCOL_QEMU, NCOL_QEMU_VHOST };
-enum { V_MBS, V_MBS4, V_RTT, V_CORE, V_COUNT };
+enum { V_MBS, V_RTT, V_CORE, V_COUNT };
 
 struct net_sec {
 	struct linux_files f;
 	char cmdline[320];
 	struct metric *m;
 	struct linux_run lr;
-	double mbs, mbs4, rtt_us;
+	double mbs, rtt_us;
 	bool have;
 	struct cpu_sample c0, c1;
 	bool have_c0, have_c1;
@@ -62,7 +62,7 @@ static int on_line(struct vm_run *r, const struct vm_line *l, void *arg)
 	if (strcmp(t, "start") == 0) {
 		s->have_c0 = cpu_sample(r->pid, &s->c0) == 0;
 	} else if (strncmp(t, "ok ", 3) == 0 && line_key_double(t, "mbs", &s->mbs) &&
-		   line_key_double(t, "mbs4", &s->mbs4) && line_key_double(t, "rtt_us", &s->rtt_us)) {
+		   line_key_double(t, "rtt_us", &s->rtt_us)) {
 		s->have = true;
 		s->have_c1 = cpu_sample(r->pid, &s->c1) == 0;
 	} else if (!s->lr.fail[0]) {
@@ -119,7 +119,6 @@ static bool record(struct run_ctx *rc, struct vm_run *r)
 		return false;
 	}
 	series_add(&s->m[V_MBS].s[rc->col], s->mbs);
-	series_add(&s->m[V_MBS4].s[rc->col], s->mbs4);
 	series_add(&s->m[V_RTT].s[rc->col], s->rtt_us);
 	if (s->have_c0 && s->have_c1)
 		series_add(&s->m[V_CORE].s[rc->col],
@@ -180,17 +179,13 @@ int section_linux_net(struct bench_cfg *cfg, struct section_result *res)
 	struct metric m[V_COUNT] = {
 		[V_MBS] = { .label = "guest -> host TCP stream, 64 KiB writes", .unit = UNIT_MBS,
 			    .in_summary = true },
-		[V_MBS4] = { .label = "four guest -> host TCP streams at once (sum)",
-			     .unit = UNIT_MBS, .in_summary = true },
 		[V_RTT] = { .label = "1-byte TCP ping-pong round trip", .unit = UNIT_US,
 			    .in_summary = true },
 		[V_CORE] = { .label = "VMM process CPU outside vCPUs, stream + ping-pong",
 			     .unit = UNIT_MS, .in_summary = true },
 	};
 	struct net_sec s = { .m = m };
-	/* One sink + echo per port pair: 5000 for the single stream and the
-	 * ping-pong, 5002..5008 for the four streams. */
-	struct vsock_srv srv[5];
+	struct vsock_srv srv = { .lfd = { -1, -1 }, .stop_efd = -1 };
 	char head[320], err[300];
 	int r;
 
@@ -204,23 +199,17 @@ int section_linux_net(struct bench_cfg *cfg, struct section_result *res)
 		res->skipped = true;
 		return 0;
 	}
-	for (unsigned int i = 0; i < 5; i++)
-		srv[i] = (struct vsock_srv){ .lfd = { -1, -1 }, .stop_efd = -1 };
-	for (unsigned int i = 0; i < 5; i++) {
-		if ((r = vsock_srv_start_tcp(&srv[i], HOST_ADDR, PORT + 2 * i)) < 0) {
-			printf("   NOT RUN: host sockets: %s\n", strerror(-r));
-			for (unsigned int k = 0; k < i; k++)
-				vsock_srv_stop(&srv[k]);
-			tap_delete();
-			return -1;
-		}
+	if ((r = vsock_srv_start_tcp(&srv, HOST_ADDR, PORT)) < 0) {
+		printf("   NOT RUN: host sockets: %s\n", strerror(-r));
+		tap_delete();
+		return -1;
 	}
 	snprintf(s.cmdline, sizeof(s.cmdline),
 		 "console=ttyS0 reboot=k panic=1 pci=off cellvm.test=netbench "
 		 "cellvm.net-addr=" GUEST_ADDR " cellvm.net-host=" HOST_ADDR " cellvm.bench-seconds=%u",
 		 cfg->linux_seconds);
-	printf("   host: tap %s with %s/24; sink and echo threads of the bench on TCP %u/%u "
-	       "(four more sinks on %u..%u)\n", TAP, HOST_ADDR, PORT, PORT + 1, PORT + 2, PORT + 8);
+	printf("   host: tap %s with %s/24; sink and echo threads of the bench on TCP %u/%u\n",
+	       TAP, HOST_ADDR, PORT, PORT + 1);
 	printf("   guest: %s + %s, %u vCPUs, %u MiB\n   cmdline (every VMM): %s\n   commands:\n",
 	       s.f.kernel, s.f.initrd, linux_cpus(), LINUX_MEM_MIB, s.cmdline);
 	for (unsigned int c = 0; c < cfg->ncols; c++) {
@@ -236,8 +225,7 @@ int section_linux_net(struct bench_cfg *cfg, struct section_result *res)
 			       .argv = hook_argv, .finish = finish, .passed = passed,
 			       .runs = cfg->linux_blk_runs, .timeout_ms = cfg->linux_timeout_ms };
 	run_interleaved(cfg, &h, &s, res);
-	for (unsigned int i = 0; i < 5; i++)
-		vsock_srv_stop(&srv[i]);
+	vsock_srv_stop(&srv);
 	tap_delete();
 	for (size_t i = 0; i < V_COUNT; i++)
 		report_metric(cfg, &m[i]);

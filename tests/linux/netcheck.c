@@ -16,10 +16,8 @@
  *                                   then "streams ok|failed count= bytes="
  *   netcheck flood HOST PORT        an endless stream, with progress lines
  *   netcheck bench HOST PORT SECS   throughput to the host's sink on PORT (it
- *                                   answers the byte count after EOF), then four
- *                                   streams at once to sinks on PORT+2, +4, +6,
- *                                   +8, then 1-byte ping-pong with the echo on
- *                                   PORT+1
+ *                                   answers the byte count after EOF) and
+ *                                   1-byte ping-pong with its echo on PORT+1
  *
  * Streams carry vsock_pattern bytes (tests/linux/vsock_pattern.h). */
 #define _GNU_SOURCE
@@ -327,82 +325,35 @@ static uint64_t now_us(void)
 	return (uint64_t)t.tv_sec * 1000000u + (uint64_t)t.tv_nsec / 1000u;
 }
 
-/* One timed stream to the sink on port; 0 and its bytes and duration. */
-static int bench_stream(const char *host, int port, unsigned int seconds, uint64_t *bytes,
-			uint64_t *dt)
+static int cmd_bench(const char *host, int port, unsigned int seconds)
 {
 	static uint8_t buf[65536];
-	uint64_t t0;
-	int fd = dial(host, port);
+	uint64_t bytes = 0, t0, dt, rounds = 0;
+	int fd = dial(host, port), one = 1;
 
-	*bytes = 0;
 	if (fd < 0) {
-		say("bench fail connect port=%d", port);
+		say("bench fail connect");
 		return 1;
 	}
 	memset(buf, 0x5a, sizeof(buf));
+	say("bench start"); /* the host samples CPU times from here */
 	t0 = now_us();
-	while ((*dt = now_us() - t0) < seconds * 1000000ull) {
+	while ((dt = now_us() - t0) < seconds * 1000000ull) {
 		ssize_t w = send(fd, buf, sizeof(buf), MSG_NOSIGNAL);
 		if (w <= 0) {
 			say("bench fail send: %s", strerror(errno));
 			return 1;
 		}
-		*bytes += (uint64_t)w;
+		bytes += (uint64_t)w;
 	}
 	shutdown(fd, SHUT_WR);
 	char ack[64] = "";
 	ssize_t n = recv(fd, ack, sizeof(ack) - 1, 0);
 	close(fd);
-	if (n <= 0 || strtoull(ack, NULL, 10) != *bytes) {
-		say("bench fail sink counted '%s', sent %" PRIu64, n > 0 ? ack : "", *bytes);
+	if (n <= 0 || strtoull(ack, NULL, 10) != bytes) {
+		say("bench fail sink counted '%s', sent %" PRIu64, n > 0 ? ack : "", bytes);
 		return 1;
 	}
-	return 0;
-}
-
-/* Four streams at once (processes); the sum of their rates in MB/s. */
-static int bench_four(const char *host, int port, unsigned int seconds, double *mbs)
-{
-	int fds[2];
-
-	*mbs = 0;
-	if (pipe(fds) < 0)
-		return 1;
-	for (int i = 0; i < 4; i++) {
-		if (fork() == 0) {
-			uint64_t b = 0, d = 1;
-			int bad = bench_stream(host, port + 2 * (i + 1), seconds, &b, &d);
-			double r = bad ? -1.0 : (double)b / (double)d;
-			_exit(write(fds[1], &r, sizeof(r)) == sizeof(r) ? bad : 1);
-		}
-	}
-	close(fds[1]);
-	int failed = 0, st;
-	double r;
-	while (read(fds[0], &r, sizeof(r)) == sizeof(r)) {
-		if (r < 0)
-			failed = 1;
-		else
-			*mbs += r;
-	}
-	close(fds[0]);
-	while (wait(&st) > 0)
-		if (!WIFEXITED(st) || WEXITSTATUS(st))
-			failed = 1;
-	return failed;
-}
-
-static int cmd_bench(const char *host, int port, unsigned int seconds)
-{
-	uint64_t bytes = 0, dt = 1, rounds = 0;
-	double mbs4 = 0;
-	int fd, one = 1;
-
-	say("bench start"); /* the host samples CPU times from here */
-	if (bench_stream(host, port, seconds, &bytes, &dt) ||
-	    bench_four(host, port, seconds, &mbs4))
-		return 1;
 	fd = dial(host, port + 1);
 	if (fd < 0) {
 		say("bench fail connect pingpong");
@@ -420,9 +371,9 @@ static int cmd_bench(const char *host, int port, unsigned int seconds)
 	}
 	uint64_t pt = now_us() - p0;
 	close(fd);
-	say("bench ok mbs=%.1f mbs4=%.1f bytes=%" PRIu64 " ms=%" PRIu64 " rtt_us=%.1f rounds=%" PRIu64,
-	    (double)bytes / (double)dt, mbs4, bytes, dt / 1000,
-	    rounds ? (double)pt / (double)rounds : 0.0, rounds);
+	say("bench ok mbs=%.1f bytes=%" PRIu64 " ms=%" PRIu64 " rtt_us=%.1f rounds=%" PRIu64,
+	    (double)bytes / (double)dt, bytes, dt / 1000, rounds ? (double)pt / (double)rounds : 0.0,
+	    rounds);
 	return 0;
 }
 

@@ -118,7 +118,8 @@ static inline void tn_fini(struct tnet *t)
 {
 	net_engine_fini(&t->e);
 	for (unsigned int p = 0; p < t->pairs; p++)
-		close(t->host[p]);
+		if (t->host[p] >= 0)
+			close(t->host[p]);
 	free(t->mem);
 	t->mem = NULL;
 }

@@ -4,6 +4,7 @@
  * unsent and counted. Backpressure holds the chain instead of dropping. */
 #include "test_net_harness.h"
 
+#include <signal.h>
 #include <sys/epoll.h>
 
 static struct tnet t;
@@ -202,4 +203,26 @@ Test(net_tx, a_long_queue_is_served_in_budgets)
 	cr_assert_eq(tx, 1);
 	cr_assert_eq(net_engine_tx(&t.e, 0, &t.ring[1].vq), 10);
 	cr_assert_eq(tn_ctr(&t, NET_CTR_TX_PACKETS), NET_BUDGET + 10);
+}
+
+/* The tap refuses a frame (here: its peer is gone, EPIPE): dropped,
+ * counted as a tap error, the chain returned, the queue goes on. */
+Test(net_tx, a_frame_the_tap_refuses_is_dropped_and_counted)
+{
+	uint8_t d[64] = { 0 };
+	uint32_t id, len;
+
+	signal(SIGPIPE, SIG_IGN); /* as cellvm-net (vu_stop_signalfd) */
+	tn_init(&t, TN_ALL_FEATURES);
+	close(t.host[0]);
+	t.host[0] = -1;
+	tn_tx(&t, 0, &(struct virtio_net_hdr_v1){ 0 }, d, sizeof(d));
+	tn_tx(&t, 0, &(struct virtio_net_hdr_v1){ 0 }, d, sizeof(d));
+	cr_assert_eq(net_engine_tx(&t.e, 0, &t.ring[1].vq), 2);
+	cr_assert(tn_used(&t, 1, &id, &len));
+	cr_assert(tn_used(&t, 1, &id, &len));
+	cr_assert_eq(tn_ctr(&t, NET_CTR_TX_ERRORS), 2);
+	cr_assert_eq(tn_ctr(&t, NET_CTR_TX_DROPPED), 2);
+	cr_assert_eq(tn_ctr(&t, NET_CTR_TX_PACKETS), 0);
+	cr_assert_not(t.e.pair[0].tx_held, "an error is not backpressure");
 }

@@ -369,8 +369,7 @@ Test(vsock_linux, killing_cellvm_vsock_mid_stream_leaves_linux_and_rng_running)
 	pid_t dev = test_child_named(vm.pid, "cellvm-vsock");
 	cr_assert_gt(dev, 0, "no cellvm-vsock%s", dump());
 	cr_assert_eq(kill(dev, SIGKILL), 0);
-	for (int waited = 0; !strstr(vm.err, "vsock0: device process was killed by signal 9");
-	     waited += 100) {
+	for (int waited = 0; !test_death_reported(vm.err, "vsock0", SIGKILL); waited += 100) {
 		cr_assert_lt(waited, 30000, "no death report%s", dump());
 		pump(100);
 	}

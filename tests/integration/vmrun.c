@@ -261,6 +261,15 @@ static bool comm_is(pid_t pid, const char *name)
 	return !strcmp(comm, name);
 }
 
+bool test_death_reported(const char *log, const char *dev, int sig)
+{
+	char a[96], b[96];
+
+	snprintf(a, sizeof(a), "%s: device process was killed by signal %d", dev, sig);
+	snprintf(b, sizeof(b), "%s: device backend process was killed by signal %d", dev, sig);
+	return log && (strstr(log, a) || strstr(log, b));
+}
+
 unsigned int test_count(const char *hay, const char *needle)
 {
 	unsigned int n = 0;

@@ -54,6 +54,11 @@ bool test_wait_path(const char *path, int timeout_ms);
 /* A child process of parent (any of its threads' children, from
  * /proc/PID/task/TID/children) whose comm is name; -1 if none. */
 pid_t test_child_named(pid_t parent, const char *name);
+/* Whether the core's log reports device dev (e.g. "net0") killed by sig:
+ * "dev: device process was killed by signal N" when it saw the exit
+ * first, "dev: device backend process was killed by signal N; ..." when
+ * it saw the hang-up first. */
+bool test_death_reported(const char *log, const char *dev, int sig);
 /* How many times needle occurs in hay (not overlapping; 0 for NULL hay). */
 unsigned int test_count(const char *hay, const char *needle);
 

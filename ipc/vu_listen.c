@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
@@ -126,4 +127,22 @@ int vu_connect_unix(const char *path)
 		return r;
 	}
 	return fd;
+}
+
+int vu_frontend_socket(const char *socket_path, int sock_fd, int stop_fd, const char *prog)
+{
+	int r;
+
+	if (socket_path) {
+		r = vu_listen_accept(socket_path, stop_fd);
+		if (r < 0 && r != -ECANCELED)
+			fprintf(stderr, "%s: %s: %s\n", prog, socket_path, strerror(-r));
+		return r;
+	}
+	r = vu_check_socket_fd(sock_fd);
+	if (r < 0) {
+		fprintf(stderr, "%s: --fd %d: %s\n", prog, sock_fd, strerror(-r));
+		return r;
+	}
+	return sock_fd;
 }

@@ -23,4 +23,10 @@ int vu_connect_unix(const char *path);
 /* 0 when fd is a UNIX stream socket (and marks it close-on-exec). */
 int vu_check_socket_fd(int fd);
 
+/* A device program's connection to its frontend: accepted on socket_path
+ * when given (QEMU is a client), else the inherited sock_fd (the core's
+ * socketpair end). Returns the fd, -ECANCELED when stop_fd fired first,
+ * or a negative errno after saying why on stderr as "prog: ...". */
+int vu_frontend_socket(const char *socket_path, int sock_fd, int stop_fd, const char *prog);
+
 #endif

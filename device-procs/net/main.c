@@ -79,24 +79,13 @@ int main(int argc, char **argv)
 	cfg.mtu = o.mtu;
 	cfg.tap_ioctls = true;
 	cfg.tap_offloads = net_engine_probe_offloads(o.tap_fds[0]);
-	if (o.socket_path) {
-		sock = vu_listen_accept(o.socket_path, stop_fd);
-		if (sock == -ECANCELED) {
-			status = 0;
-			goto out;
-		}
-		if (sock < 0) {
-			fprintf(stderr, PROG ": %s: %s\n", o.socket_path, strerror(-sock));
-			goto out;
-		}
-	} else {
-		r = vu_check_socket_fd(o.sock_fd);
-		if (r < 0) {
-			fprintf(stderr, PROG ": --fd %d: %s\n", o.sock_fd, strerror(-r));
-			goto out;
-		}
-		sock = o.sock_fd;
+	sock = vu_frontend_socket(o.socket_path, o.sock_fd, stop_fd, PROG);
+	if (sock == -ECANCELED) {
+		status = 0;
+		goto out;
 	}
+	if (sock < 0)
+		goto out;
 	d = calloc(1, sizeof(*d));
 	if (!d) {
 		fprintf(stderr, PROG ": out of memory\n");

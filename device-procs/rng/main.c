@@ -43,24 +43,13 @@ int main(int argc, char **argv)
 		fprintf(stderr, "cellvm-rng: signalfd: %s\n", strerror(-stop_fd));
 		goto out;
 	}
-	if (o.socket_path) {
-		sock = vu_listen_accept(o.socket_path, stop_fd);
-		if (sock == -ECANCELED) {
-			status = 0;
-			goto out;
-		}
-		if (sock < 0) {
-			fprintf(stderr, "cellvm-rng: %s: %s\n", o.socket_path, strerror(-sock));
-			goto out;
-		}
-	} else {
-		r = vu_check_socket_fd(o.sock_fd);
-		if (r < 0) {
-			fprintf(stderr, "cellvm-rng: --fd %d: %s\n", o.sock_fd, strerror(-r));
-			goto out;
-		}
-		sock = o.sock_fd;
+	sock = vu_frontend_socket(o.socket_path, o.sock_fd, stop_fd, "cellvm-rng");
+	if (sock == -ECANCELED) {
+		status = 0;
+		goto out;
 	}
+	if (sock < 0)
+		goto out;
 	rng = calloc(1, sizeof(*rng));
 	if (!rng) {
 		fprintf(stderr, "cellvm-rng: out of memory\n");

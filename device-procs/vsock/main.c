@@ -143,24 +143,13 @@ int main(int argc, char **argv)
 	}
 	if (open_host_side(&o, &cfg, &broker) < 0)
 		goto out;
-	if (o.socket_path) {
-		sock = vu_listen_accept(o.socket_path, stop_fd);
-		if (sock == -ECANCELED) {
-			status = 0;
-			goto out;
-		}
-		if (sock < 0) {
-			fprintf(stderr, PROG ": %s: %s\n", o.socket_path, strerror(-sock));
-			goto out;
-		}
-	} else {
-		r = vu_check_socket_fd(o.sock_fd);
-		if (r < 0) {
-			fprintf(stderr, PROG ": --fd %d: %s\n", o.sock_fd, strerror(-r));
-			goto out;
-		}
-		sock = o.sock_fd;
+	sock = vu_frontend_socket(o.socket_path, o.sock_fd, stop_fd, PROG);
+	if (sock == -ECANCELED) {
+		status = 0;
+		goto out;
 	}
+	if (sock < 0)
+		goto out;
 	d = calloc(1, sizeof(*d));
 	if (!d) {
 		fprintf(stderr, PROG ": out of memory\n");

@@ -344,7 +344,7 @@ Test(net_linux, cellvm_net_killed_mid_stream_comes_back_and_the_stream_goes_on)
 	struct linux_guest g;
 	const unsigned int kills = 5;
 
-	need(&e, &g, false, 14, "");
+	need(&e, &g, false, 17, "");
 	cr_assert_eq(net_peer_start(&echo, host_addr, 7001, NET_PEER_SINK), 0);
 	char *argv[] = { (char *)e.cellvm, "run", "--kernel", g.bzimage, "--initrd", g.initrd,
 			 "--mem", "256", "--cpus", (char *)linux_test_cpus_str(), "--cmdline",

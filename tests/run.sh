@@ -23,7 +23,10 @@ LSAN_OPTIONS="suppressions=$here/lsan.supp${LSAN_OPTIONS:+:$LSAN_OPTIONS}"
 export LSAN_OPTIONS
 # The whole nested run (L1 boot included) must end; a hung L1 is killed.
 NESTED_TIMEOUT=${CELLVM_TEST_TIMEOUT:-2400}
-NESTED_ATTEMPTS=${CELLVM_TEST_NESTED_ATTEMPTS:-3}
+NESTED_ATTEMPTS=${CELLVM_TEST_NESTED_ATTEMPTS:-8}
+# No new machine once the nested runs have taken this long (s): CI's
+# limit is 90 minutes, builds included.
+NESTED_BUDGET=${CELLVM_TEST_NESTED_BUDGET:-4200}
 # Criterion (BoxFort) starts every test by re-executing its own binary by
 # path. If that path is relinked meanwhile (another make in this tree), a
 # spawn finds no file, or one still being written, and the whole run aborts
@@ -114,6 +117,7 @@ run_integration() { # COPY
 	list_tests "$1" > "$todo"
 	attempt=1
 	filter=""
+	started=$(date +%s)
 	while :; do
 		{
 			"$root/scripts/with-kvm.sh" --label integration-tests --timeout "$NESTED_TIMEOUT" -- \
@@ -127,6 +131,7 @@ run_integration() { # COPY
 		[ "$rc" -ne 125 ] ||
 			! grep -q 'kvm-host: the L1 machine \(ended\|froze\|failed\)' "$log" || died=1
 		grep -q 'KVM host: nested' "$log" && [ "$attempt" -lt "$NESTED_ATTEMPTS" ] &&
+			[ $(($(date +%s) - started)) -lt "$NESTED_BUDGET" ] &&
 			{ [ "$died" -eq 1 ] || grep -q '^\[FAIL\] ' "$log"; } || break
 		ended_tests "$log" FAIL >> "$retried"
 		take_ended "$log" "$todo" "$filter"

@@ -4,6 +4,7 @@
  * /dev/net/tun (the nested host has both) for the test's tap. */
 #include <criterion/criterion.h>
 #include <inttypes.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -83,4 +84,33 @@ Test(net, probe_hostile_chains_are_returned_and_counted)
 	cr_assert_eq(counter("ctrl_ok"), 0);
 	cr_assert_eq(counter("rx_bad_buffer"), 2);
 	cr_assert_eq(counter("rx_errors"), 0);
+}
+
+/* The most fds a device gets: seven tap queues and the counters page. A
+ * restart hands every one of them to the new cellvm-net through the
+ * core's spawner, whose messages once carried at most four. */
+Test(net, seven_queue_pairs_come_back_after_a_kill)
+{
+	struct env e = test_env_need();
+	char msg[256];
+
+	if (net_tap_create("cvmnet19", "10.0.19.1", true, msg, sizeof(msg)) < 0)
+		cr_skip_test("no tap: %s", msg);
+	char *argv[] = { (char *)e.cellvm, "run", "--kernel", (char *)e.probe, "--cmdline",
+			 "probe=serial", "--mem", "64", "--net", "tap=cvmnet19,queues=7", NULL };
+	cr_assert_eq(vmrun_start(&vm, argv), 0);
+	cr_assert(vmrun_wait_for(&vm, "PROBE serial waiting", VM_TIMEOUT_MS), "%s", dump());
+	pid_t dev = test_child_named(vm.pid, "cellvm-net");
+	cr_assert_gt(dev, 0, "no cellvm-net%s", dump());
+	cr_assert_eq(kill(dev, SIGKILL), 0);
+	for (int waited = 0; !strstr(vm.err ? vm.err : "", "net0: device restored ("); waited += 100) {
+		cr_assert_lt(waited, 30000, "cellvm-net with 7 tap queues not restored%s", dump());
+		vmrun_wait_for(&vm, "\x01never\x01", 100);
+	}
+	pid_t again = test_child_named(vm.pid, "cellvm-net");
+	cr_assert(again > 0 && again != dev, "no new cellvm-net%s", dump());
+	vmrun_signal(&vm, SIGTERM);
+	int code = vmrun_wait_exit(&vm, VM_TIMEOUT_MS);
+	net_tap_delete("cvmnet19");
+	cr_assert_eq(code, 128 + SIGTERM, "exit %d%s", code, dump());
 }

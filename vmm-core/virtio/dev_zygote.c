@@ -36,13 +36,13 @@ void dev_zygote_init(struct dev_zygote *z)
 static int zy_send(int sock, const void *buf, size_t len, const int *fds, unsigned int nfds)
 {
 	union {
-		char buf[CMSG_SPACE(sizeof(int) * 4)];
+		char buf[CMSG_SPACE(sizeof(int) * DEV_SPAWN_MAX_FDS)];
 		struct cmsghdr align;
 	} ctl;
 	struct iovec iov = { .iov_base = (void *)buf, .iov_len = len };
 	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
 
-	if (nfds > 4)
+	if (nfds > DEV_SPAWN_MAX_FDS)
 		return -EINVAL;
 	if (nfds) {
 		mh.msg_control = ctl.buf;
@@ -56,12 +56,13 @@ static int zy_send(int sock, const void *buf, size_t len, const int *fds, unsign
 	return sendmsg(sock, &mh, MSG_NOSIGNAL) == (ssize_t)len ? 0 : -EIO;
 }
 
-/* Exactly len bytes and up to 4 fds (-1 filled); anything else is
- * dropped. */
+/* Exactly len bytes and up to DEV_SPAWN_MAX_FDS fds (a device's: the tap
+ * queues of a cellvm-net with 7 pairs and its counters page are 8);
+ * anything else is dropped. */
 static int zy_recv(int sock, void *buf, size_t len, int *fds, unsigned int *nfds)
 {
 	union {
-		char buf[CMSG_SPACE(sizeof(int) * 4)];
+		char buf[CMSG_SPACE(sizeof(int) * DEV_SPAWN_MAX_FDS)];
 		struct cmsghdr align;
 	} ctl;
 	struct iovec iov = { .iov_base = buf, .iov_len = len };
@@ -80,7 +81,7 @@ static int zy_recv(int sock, void *buf, size_t len, int *fds, unsigned int *nfds
 		for (size_t i = 0; i < k; i++) {
 			int fd;
 			memcpy(&fd, CMSG_DATA(c) + i * sizeof(int), sizeof(int));
-			if (*nfds < 4)
+			if (*nfds < DEV_SPAWN_MAX_FDS)
 				fds[(*nfds)++] = fd;
 			else
 				close(fd);
@@ -105,7 +106,7 @@ static void zy_serve(int sock)
 	for (;;) {
 		struct zy_req req;
 		const char *args[DEV_SPAWN_MAX_ARGS + 1];
-		int fds[4];
+		int fds[DEV_SPAWN_MAX_FDS];
 		unsigned int nfds;
 		struct dev_proc p;
 		struct zy_rep rep = { 0 };
@@ -176,7 +177,7 @@ int dev_zygote_spawn(struct dev_zygote *z, const struct dev_respawn *k, struct d
 	struct zy_req req;
 	struct zy_rep rep;
 	struct pollfd pfd = { .fd = z->sock, .events = POLLIN };
-	int fds[4];
+	int fds[DEV_SPAWN_MAX_FDS];
 	unsigned int nfds;
 	int r;
 

@@ -11,7 +11,7 @@
 static uint8_t ctrl_command(struct net_engine *e, const struct virtq_chain *c)
 {
 	uint8_t cmd[4];
-	size_t n = net_iov_read(c->iov, c->n_out, 0, cmd, sizeof(cmd));
+	size_t n = iov_copy_from(cmd, c->iov, c->n_out, 0, sizeof(cmd));
 
 	if (n < 2 || cmd[0] != VIRTIO_NET_CTRL_MQ || cmd[1] != VIRTIO_NET_CTRL_MQ_VQ_PAIRS_SET ||
 	    !net_has(e, VIRTIO_NET_F_MQ))
@@ -36,7 +36,7 @@ int net_engine_ctrl(struct net_engine *e, struct virtq *vq)
 			uint8_t ack = ctrl_command(e, c);
 			uint32_t written = 0;
 			if (c->in_len >= 1)
-				written = (uint32_t)net_iov_write(c->iov + c->n_out, c->n_in, 0, &ack, 1);
+				written = (uint32_t)iov_copy_to(c->iov + c->n_out, c->n_in, 0, &ack, 1);
 			net_count(e, ack == VIRTIO_NET_OK && written ? NET_CTR_CTRL_OK : NET_CTR_CTRL_ERRORS,
 				  1);
 			virtq_push(vq, c->head, written);

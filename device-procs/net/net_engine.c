@@ -24,45 +24,6 @@ uint64_t net_engine_counter(const struct net_engine *e, enum net_counter c)
 	return dev_metrics_get(&e->ctr[c]);
 }
 
-size_t net_iov_read(const struct iovec *iov, unsigned int n, size_t off, void *dst, size_t len)
-{
-	size_t done = 0;
-
-	for (unsigned int i = 0; i < n && done < len; i++) {
-		if (off >= iov[i].iov_len) {
-			off -= iov[i].iov_len;
-			continue;
-		}
-		size_t k = iov[i].iov_len - off;
-		if (k > len - done)
-			k = len - done;
-		memcpy((uint8_t *)dst + done, (const uint8_t *)iov[i].iov_base + off, k);
-		done += k;
-		off = 0;
-	}
-	return done;
-}
-
-size_t net_iov_write(const struct iovec *iov, unsigned int n, size_t off, const void *src,
-		     size_t len)
-{
-	size_t done = 0;
-
-	for (unsigned int i = 0; i < n && done < len; i++) {
-		if (off >= iov[i].iov_len) {
-			off -= iov[i].iov_len;
-			continue;
-		}
-		size_t k = iov[i].iov_len - off;
-		if (k > len - done)
-			k = len - done;
-		memcpy((uint8_t *)iov[i].iov_base + off, (const uint8_t *)src + done, k);
-		done += k;
-		off = 0;
-	}
-	return done;
-}
-
 uint32_t net_engine_probe_offloads(int fd)
 {
 	static const uint32_t tries[] = { TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6,

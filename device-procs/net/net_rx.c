@@ -100,8 +100,8 @@ static int deliver(struct net_engine *e, struct net_pair *q, struct virtq *vq, i
 	size_t off = 0;
 	for (unsigned int i = 0; i < k; i++) {
 		const struct net_stash *s = &q->stash[i];
-		size_t n = net_iov_write(q->stash_iov + s->iov_first, s->n_iov, 0, q->rx_frame + off,
-					 need - off);
+		size_t n = iov_copy_to(q->stash_iov + s->iov_first, s->n_iov, 0, q->rx_frame + off,
+				       need - off);
 		off += n;
 		virtq_push(vq, s->head, (uint32_t)n);
 	}

@@ -75,7 +75,7 @@ static enum tx_verdict tx_frame(struct net_engine *e, struct net_pair *q,
 		net_count(e, NET_CTR_TX_BAD_LENGTH, 1);
 		return TX_DROPPED;
 	}
-	net_iov_read(c->iov, c->n_out, 0, h, sizeof(h));
+	iov_copy_from(h, c->iov, c->n_out, 0, sizeof(h));
 	if (!tx_hdr_ok(e, h, len)) {
 		net_count(e, NET_CTR_TX_BAD_OFFLOAD, 1);
 		return TX_DROPPED;

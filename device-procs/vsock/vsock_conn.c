@@ -161,8 +161,8 @@ int vsock_conn_buf_put(struct vsock_conn *c, uint32_t cap, const struct iovec *i
 		return -ENOMEM;
 	uint32_t tail = (c->buf_head + c->buf_len) % cap;
 	uint32_t first = cap - tail < len ? cap - tail : len;
-	vsock_iov_copy_from(c->buf + tail, iov, n, off, first);
-	vsock_iov_copy_from(c->buf, iov, n, off + first, len - first);
+	iov_copy_from(c->buf + tail, iov, n, off, first);
+	iov_copy_from(c->buf, iov, n, off + first, len - first);
 	c->buf_len += len;
 	return 0;
 }

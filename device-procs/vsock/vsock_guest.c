@@ -183,7 +183,7 @@ void vsock_engine_guest_pkt(struct vsock_engine *e, const struct iovec *iov, uns
 		vsock_protocol_error(e, VSOCK_CTR_BAD_HEADER, "tx buffer shorter than a header", NULL);
 		return;
 	}
-	vsock_iov_copy_from(wire, iov, n, 0, VSOCK_HDR_LEN);
+	iov_copy_from(wire, iov, n, 0, VSOCK_HDR_LEN);
 	vsock_hdr_decode(&h, wire);
 
 	switch (vsock_pkt_check(&h, total, e->cfg.guest_cid)) {

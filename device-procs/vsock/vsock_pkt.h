@@ -11,6 +11,8 @@
 #include <stdint.h>
 #include <sys/uio.h>
 
+#include "iov_copy.h"
+
 #define VSOCK_HDR_LEN      44
 #define VSOCK_HOST_CID     2u          /* VMADDR_CID_HOST */
 #define VSOCK_MAX_PAYLOAD  (64u << 10) /* largest payload a packet may carry (Linux's too) */
@@ -58,12 +60,6 @@ enum vsock_verdict {
 /* Checks a header copied from a chain of chain_len readable bytes. */
 enum vsock_verdict vsock_pkt_check(const struct vsock_hdr *h, size_t chain_len, uint64_t guest_cid);
 
-/* Byte views of iovec arrays. Copies up to len bytes starting at byte
- * offset off; returns how many were copied. */
-size_t vsock_iov_copy_from(void *dst, const struct iovec *iov, unsigned int n, size_t off,
-			   size_t len);
-size_t vsock_iov_copy_to(const struct iovec *iov, unsigned int n, size_t off, const void *src,
-			 size_t len);
 /* Total bytes of iov[0..n). */
 size_t vsock_iov_len(const struct iovec *iov, unsigned int n);
 /* Fills out[0..max) with the part [off, off+len) of iov; returns the

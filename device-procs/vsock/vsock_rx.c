@@ -37,7 +37,7 @@ static size_t vsock_put_hdr(struct vsock_engine *e, const struct iovec *iov, uns
 	uint8_t wire[VSOCK_HDR_LEN];
 
 	vsock_hdr_encode(wire, h);
-	vsock_iov_copy_to(iov, n, 0, wire, VSOCK_HDR_LEN);
+	iov_copy_to(iov, n, 0, wire, VSOCK_HDR_LEN);
 	vsock_count(e, VSOCK_CTR_H2G_PACKETS, 1);
 	if (h->op == VSOCK_OP_RST)
 		vsock_count(e, VSOCK_CTR_H2G_RESETS, 1);

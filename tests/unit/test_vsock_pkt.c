@@ -94,12 +94,12 @@ Test(vsock_pkt, iov_views_cross_segment_borders)
 	size_t got;
 
 	cr_assert_eq(vsock_iov_len(iov, 4), 9);
-	cr_assert_eq(vsock_iov_copy_to(iov, 4, 2, src, 9), 7, "cut at the end");
+	cr_assert_eq(iov_copy_to(iov, 4, 2, src, 9), 7, "cut at the end");
 	cr_assert_eq(a[2], 1);
 	cr_assert_eq(b[0], 2);
 	cr_assert_eq(c[4], 7);
 	memset(out, 0, sizeof(out));
-	cr_assert_eq(vsock_iov_copy_from(out, iov, 4, 3, 6), 6);
+	cr_assert_eq(iov_copy_from(out, iov, 4, 3, 6), 6);
 	cr_assert_eq(out[0], 2);
 	cr_assert_eq(out[5], 7);
 
